@@ -1,0 +1,42 @@
+# Two commands do all the set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
+
+.PHONY: run test lint bench fuzz clean browser
+
+run: $(RUN_STAMP)
+	$(BIN)/python -m bot migrate
+	$(BIN)/python -m bot demo --if-empty
+	$(BIN)/python -m bot run
+
+test: $(DEV_STAMP) browser
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: $(DEV_STAMP)
+	$(BIN)/python -m bench
+
+browser:
+	@scripts/ensure-chromium
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(RUN_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(DEV_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@ $(RUN_STAMP)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

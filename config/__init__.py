@@ -1,0 +1,1 @@
+"""The ground floor: settings and message catalogs. Imports nothing of ours."""

@@ -1,0 +1,1 @@
+"""The conversation floor: channel-agnostic message types, the router, one module a feature."""

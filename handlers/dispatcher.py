@@ -1,0 +1,166 @@
+"""The conversation core: one incoming message in, its replies out.
+
+It loads the member and their dialogue, lets the router pick a handler, saves the
+dialogue, and commits it all in one transaction; a transient database failure retries the
+whole of it, then apologises. Nothing a channel does lives here, and nothing here knows
+which channel it serves.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from config.i18n import normalize_language
+from handlers.context import Context, Services
+from handlers.feature import Access, Handler, allows
+from handlers.messages import Incoming, Reply, Text
+from handlers.router import MENU_PREFIX, Router
+from handlers.state import Dialogue
+from storage.db import Database, is_transient
+from storage.models import ChannelIdentity, Member
+from storage.repos import Repos
+
+log = logging.getLogger(__name__)
+SEEN_EVERY = timedelta(minutes=5)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        db: Database,
+        services: Services,
+        router: Router,
+        *,
+        on_queued: Callable[[], None] | None = None,
+    ) -> None:
+        self.db = db
+        self.services = services
+        self.router = router
+        self.on_queued = on_queued
+        services.router = router
+
+    async def handle(self, msg: Incoming) -> list[Reply]:
+        try:
+            ctx = await self.db.run(lambda session: self._handle(session, msg))
+        except Exception as exc:
+            lang = normalize_language(msg.language_hint) or self.services.default_language
+            if is_transient(exc):
+                log.warning("database unavailable after retries: %s", type(exc).__name__)
+                return [Text(self.services.catalog.text(lang, "error.busy"))]
+            # No user key or text in this line: it may concern an anonymous dialogue.
+            log.exception("handler failed on a %s message", msg.channel)
+            return [Text(self.services.catalog.text(lang, "error.internal"))]
+        memory = self.services.memory
+        if ctx.dialogue.anonymous and ctx.dialogue.active:
+            memory.put(msg.channel, msg.user_key, ctx.dialogue)
+        else:
+            memory.drop(msg.channel, msg.user_key)
+        if ctx.queued and self.on_queued is not None:
+            self.on_queued()
+        return ctx.replies
+
+    async def _handle(self, session: AsyncSession, msg: Incoming) -> Context:
+        db = Repos(session)
+        ctx = await self._load(db, msg)
+        await self._route(ctx)
+        keep = ctx.dialogue if not ctx.dialogue.anonymous else Dialogue()
+        await db.dialogue.save(
+            msg.channel,
+            msg.user_key,
+            feature=keep.feature,
+            step=keep.step,
+            data=keep.data,
+            language=ctx.dialogue.language,
+        )
+        return ctx
+
+    async def _load(self, db: Repos, msg: Incoming) -> Context:
+        identity = await db.members.identity(msg.channel, msg.user_key)
+        member = await db.members.get(identity.member_id) if identity else None
+        if member is not None and not member.active:
+            member = None
+        org = await db.orgs.get(member.org_id) if member else None
+        row = await db.dialogue.load(msg.channel, msg.user_key)
+        dialogue = self.services.memory.get(msg.channel, msg.user_key)
+        if dialogue is None:
+            dialogue = Dialogue(row.feature, row.step, dict(row.data)) if row else Dialogue()
+        dialogue.language = row.language if row else None
+        lang = (
+            (member.language if member else None)
+            or dialogue.language
+            or normalize_language(msg.language_hint)
+            or self.services.default_language
+        )
+        ctx = Context(msg, db, self.services, dialogue, lang, member, identity, org)
+        if identity is not None and member is not None and _stale(ctx, identity, member):
+            await db.members.seen(identity, member)
+        return ctx
+
+    async def _route(self, ctx: Context) -> None:
+        msg = ctx.msg
+        if not msg.private:
+            ctx.say("error.private_only")
+            return
+        if msg.payload:
+            await self._button(ctx, msg.payload)
+            return
+        text = (msg.text or "").strip()
+        if len(text) > self.services.max_text:
+            ctx.say("error.too_long", limit=self.services.max_text, length=len(text))
+            return
+        if text:
+            parsed = self.router.parse(text)
+            if parsed.command is not None:
+                ctx.args = parsed.args
+                await self._run(ctx, parsed.command.access, parsed.command.handler)
+                return
+            if parsed.unknown is not None:
+                ctx.args = parsed.unknown
+                await self.router.fallback(ctx)
+                return
+        step = self.router.step(ctx.dialogue)
+        if step is not None:
+            ctx.args = text
+            await self._run(ctx, step.access, step.handler)
+            return
+        if ctx.dialogue.active:
+            ctx.end()  # a step from an older version of the bot: start afresh
+        ctx.args = text
+        await self.router.fallback(ctx)
+
+    async def _button(self, ctx: Context, payload: str) -> None:
+        if payload.startswith(MENU_PREFIX):
+            command = self.router.commands.get(payload.removeprefix(MENU_PREFIX))
+            if command is not None:
+                await self._run(ctx, command.access, command.handler)
+                return
+        else:
+            action, params = self.router.button(payload)
+            if action is not None:
+                ctx.params = params
+                await self._run(ctx, action.access, action.handler)
+                return
+        ctx.say("error.stale_button")
+        await self.router.menu(ctx)
+
+    async def _run(self, ctx: Context, access: Access, handler: Handler) -> None:
+        role = ctx.member.role if ctx.member else None
+        if allows(access, role):
+            await handler(ctx)
+        elif ctx.member is None:
+            ctx.say("access.join_first")
+        else:
+            ctx.say("access.denied")
+
+
+def _stale(ctx: Context, identity: ChannelIdentity, member: Member) -> bool:
+    """Whether to note this account as seen now; not on every message, to spare writes."""
+    return (
+        ctx.now() - identity.last_seen_at > SEEN_EVERY
+        or not identity.reachable
+        or member.last_channel != ctx.msg.channel
+    )

@@ -1,0 +1,72 @@
+"""What this person can do now: the help text and the menu, by role and stage."""
+
+from __future__ import annotations
+
+from handlers.context import Context
+from handlers.feature import Command
+from handlers.messages import Button, Text, rows
+from handlers.router import MENU_PREFIX
+
+MENU_SIZE = 6
+
+
+async def current_stage(ctx: Context) -> str | None:
+    if ctx.org is None or ctx.org.id is None:
+        return None
+    period = await ctx.db.orgs.current_stage(ctx.org.id, ctx.today())
+    return period.stage if period else None
+
+
+def _available(ctx: Context, stage: str | None) -> list[Command]:
+    router = ctx.services.router
+    role = ctx.member.role if ctx.member else None
+    return router.available(role, stage) if router else []
+
+
+async def menu_buttons(ctx: Context) -> tuple[tuple[Button, ...], ...]:
+    if ctx.member is None:
+        return ()
+    commands = [c for c in _available(ctx, await current_stage(ctx)) if c.menu][:MENU_SIZE]
+    return rows(*(Button(ctx.t(f"label.{c.name}"), MENU_PREFIX + c.name) for c in commands))
+
+
+async def show_menu(ctx: Context) -> None:
+    if ctx.member is None:
+        ctx.say("help.stranger")
+        return
+    ctx.send(Text(ctx.t("menu.prompt"), await menu_buttons(ctx)))
+
+
+def _command_line(ctx: Context, command: Command) -> str:
+    description = ctx.t(f"cmd.{command.name}")
+    cjk = [k for k in command.keywords if not k.isascii()]
+    if cjk and ctx.lang == "zh":
+        return ctx.t("help.line_keyword", keyword=cjk[0], command=command.name, text=description)
+    return ctx.t("help.line", command=command.name, text=description)
+
+
+async def help_text(ctx: Context) -> str:
+    member, org = ctx.member, ctx.org
+    if member is None or org is None:
+        return ctx.t("help.stranger")
+    stage = await current_stage(ctx)
+    role = ctx.t(f"role.{member.role}")
+    lines = [ctx.t("help.header", name=member.name, org=org.name, role=role)]
+    if stage is not None and org.id is not None:
+        period = await ctx.db.orgs.current_stage(org.id, ctx.today())
+        if period is not None:
+            lines.append(
+                ctx.t(
+                    "help.stage",
+                    stage=ctx.t(f"stage.{stage}"),
+                    starts=ctx.t("date.short", m=period.starts_on.month, d=period.starts_on.day),
+                    ends=ctx.t("date.short", m=period.ends_on.month, d=period.ends_on.day),
+                )
+            )
+    else:
+        lines.append(ctx.t("help.no_stage"))
+    lines.append(ctx.t("help.can_do"))
+    lines.extend(_command_line(ctx, c) for c in _available(ctx, stage) if c.name != "start")
+    if ctx.dialogue.active:
+        lines.append(ctx.t("help.in_dialogue"))
+    return "\n".join(lines)

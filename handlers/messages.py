@@ -1,0 +1,111 @@
+"""What comes in from a channel and what goes back out, independent of any channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+AttachmentKind = Literal["photo", "file", "voice", "video", "sticker", "location", "other"]
+
+
+@dataclass(frozen=True)
+class Attachment:
+    kind: AttachmentKind
+    ref: str = ""  # the channel's own handle to fetch it, e.g. a Telegram file_id
+    name: str | None = None
+    mime: str | None = None
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One thing a person did in a chat: typed text, tapped a button, or sent a file."""
+
+    channel: str
+    user_key: str
+    text: str | None = None
+    payload: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    display_name: str | None = None
+    language_hint: str | None = None
+    private: bool = True
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    payload: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class Image:
+    data: bytes
+    caption: str | None = None
+    name: str = "image.png"
+
+
+@dataclass(frozen=True)
+class File:
+    data: bytes
+    name: str
+    caption: str | None = None
+
+
+Reply = Text | Image | File
+
+
+def rows(*buttons: Button, per_row: int = 2) -> tuple[tuple[Button, ...], ...]:
+    """Lay buttons out a few to a row, as a phone screen wants them."""
+    return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Cut a long message at line breaks where possible, never beyond ``limit`` characters."""
+    if len(text) <= limit:
+        return [text]
+    parts: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind("\n", 0, limit)
+        if cut < limit // 2:
+            cut = limit
+        parts.append(rest[:cut])
+        rest = rest[cut:].lstrip("\n")
+    if rest:
+        parts.append(rest)
+    return parts
+
+
+def to_json(replies: list[Reply]) -> list[dict[str, Any]]:
+    """Replies as JSON for the outbox. Only text replies travel through it."""
+    out: list[dict[str, Any]] = []
+    for reply in replies:
+        if not isinstance(reply, Text):
+            raise TypeError("only text replies can be queued; store files and link to them")
+        out.append(
+            {
+                "text": reply.text,
+                "buttons": [
+                    [{"label": b.label, "payload": b.payload, "url": b.url} for b in row]
+                    for row in reply.buttons
+                ],
+            }
+        )
+    return out
+
+
+def from_json(items: list[dict[str, Any]]) -> list[Reply]:
+    return [
+        Text(
+            item["text"],
+            tuple(tuple(Button(**b) for b in row) for row in item.get("buttons", [])),
+        )
+        for item in items
+    ]

@@ -1,0 +1,1 @@
+"""The storage floor: SQLModel models, repositories, the outbox, migrations."""

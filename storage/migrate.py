@@ -1,0 +1,49 @@
+"""Alembic, driven from code: ``python -m bot migrate`` and the service's start-up use this."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, text
+
+from storage.db import Database
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+_PG_MIGRATION_LOCK = 0x6D61_7373  # any fixed number; serializes concurrent migrators
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def upgrade(db: Database, revision: str = "head") -> None:
+    async with db.engine.begin() as conn:
+        await conn.run_sync(_upgrade, revision, db.is_sqlite)
+
+
+async def downgrade(db: Database, revision: str) -> None:
+    async with db.engine.begin() as conn:
+        await conn.run_sync(lambda c: command.downgrade(alembic_config(c), revision))
+
+
+async def current_revision(db: Database) -> str | None:
+    async with db.engine.connect() as conn:
+        return await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
+
+
+def _upgrade(connection: Connection, revision: str, is_sqlite: bool) -> None:
+    if not is_sqlite:
+        # Several service processes may start at once against one PostgreSQL.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+    command.upgrade(alembic_config(connection), revision)

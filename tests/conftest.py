@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from handlers.admin_ops import create_invite, create_org
+from handlers.context import Services
+from handlers.dispatcher import Dispatcher
+from storage.db import Database
+from storage.repos import Repos
+from tests.databases import open_database
+from tests.transcript import Chat, Clock, make_dispatcher, make_services
+
+ENGINES = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+]
+
+
+@pytest.fixture(params=ENGINES)
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated, empty database on each engine in turn."""
+    database, schema = await open_database(request.param, tmp_path)
+    try:
+        yield database
+    finally:
+        await database.dispose()
+        if schema is not None:
+            await schema.drop()
+
+
+@pytest.fixture
+async def sqlite_db(tmp_path: Path) -> AsyncIterator[Database]:
+    database, _ = await open_database("sqlite", tmp_path)
+    yield database
+    await database.dispose()
+
+
+@dataclass
+class Unit:
+    """A small organization with an invite per role, ready for conversations."""
+
+    db: Database
+    services: Services
+    dispatcher: Dispatcher
+    clock: Clock
+    org_id: int
+    codes: dict[str, str]
+
+    def chat(self, user: str = "u1", *, name: str | None = "张三", **kw: object) -> Chat:
+        return Chat(self.dispatcher, user=user, name=name, **kw)  # type: ignore[arg-type]
+
+    async def joined(self, role: str = "member", user: str = "u1", name: str = "张三") -> Chat:
+        chat = self.chat(user, name=name)
+        await chat.say(f"/start {self.codes[role]}")
+        assert "欢迎" in chat.text, chat.text
+        return chat
+
+
+async def make_unit(database: Database) -> Unit:
+    clock = Clock()
+    services = make_services(clock)
+
+    async def seed(session: object) -> tuple[int, dict[str, str]]:
+        repos = Repos(session)  # type: ignore[arg-type]
+        org = await create_org(repos, "测试规划局", actor="test")
+        codes = {}
+        for role in ("member", "cadre", "leader", "admin", "supervisor"):
+            invite = await create_invite(repos, org.id, role, actor="test")  # type: ignore[arg-type]
+            codes[role] = invite.code
+        return org.id, codes  # type: ignore[return-value]
+
+    org_id, codes = await database.run(seed)
+    return Unit(database, services, make_dispatcher(database, services), clock, org_id, codes)
+
+
+@pytest.fixture
+async def unit(sqlite_db: Database) -> Unit:
+    return await make_unit(sqlite_db)
+
+
+@pytest.fixture
+async def unit_on_each(db: Database) -> Unit:
+    return await make_unit(db)
