@@ -58,6 +58,12 @@ async def _set_language(ctx: Context, code: str) -> None:
     ctx.send(Text(ctx.t("lang.set"), await menu_buttons(ctx)))
 
 
+@feature.button("edited", access=ANYONE)
+async def edited(ctx: Context) -> None:
+    """Channels report an edited message this way: we act on messages as first sent."""
+    ctx.say("fallback.edited")
+
+
 async def fallback(ctx: Context) -> None:
     """The catch-all: nothing else wanted this message. Never silence (SPEC §7)."""
     text = ctx.args

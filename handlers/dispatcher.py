@@ -63,6 +63,15 @@ class Dispatcher:
             self.on_queued()
         return ctx.replies
 
+    async def language_of(self, channel: str, user_key: str) -> str:
+        """The interface language of a chat account, for a channel's own page chrome."""
+
+        async def look(session: AsyncSession) -> str:
+            ctx = await self._load(Repos(session), Incoming(channel, user_key), touch=False)
+            return ctx.lang
+
+        return await self.db.run(look)
+
     async def _handle(self, session: AsyncSession, msg: Incoming) -> Context:
         db = Repos(session)
         ctx = await self._load(db, msg)
@@ -78,7 +87,7 @@ class Dispatcher:
         )
         return ctx
 
-    async def _load(self, db: Repos, msg: Incoming) -> Context:
+    async def _load(self, db: Repos, msg: Incoming, *, touch: bool = True) -> Context:
         identity = await db.members.identity(msg.channel, msg.user_key)
         member = await db.members.get(identity.member_id) if identity else None
         if member is not None and not member.active:
@@ -96,7 +105,7 @@ class Dispatcher:
             or self.services.default_language
         )
         ctx = Context(msg, db, self.services, dialogue, lang, member, identity, org)
-        if identity is not None and member is not None and _stale(ctx, identity, member):
+        if touch and identity is not None and member is not None and _stale(ctx, identity, member):
             await db.members.seen(identity, member)
         return ctx
 

@@ -1,0 +1,1 @@
+"""The outer ring: the command line, the app factory, channels, console, delivery."""

@@ -1,0 +1,110 @@
+"""The app factory: ``create_app(settings)`` builds the whole service as one aiohttp app.
+
+Tests build the same app with test settings. Every resource starts and stops in
+``cleanup_ctx``, in order: database, core, channels, delivery.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiohttp import web
+
+from bot.channels.base import Channel
+from bot.channels.webchat import WebChat
+from bot.delivery import Deliverer
+from config.i18n import default_catalog
+from config.settings import Settings
+from handlers.context import Services
+from handlers.demo import demo_invites
+from handlers.dispatcher import Dispatcher
+from handlers.registry import build_router
+from storage.db import Database
+from storage.repos import Repos
+
+log = logging.getLogger(__name__)
+
+SETTINGS = web.AppKey("settings", Settings)
+DATABASE = web.AppKey("database", Database)
+DISPATCHER = web.AppKey("dispatcher", Dispatcher)
+CHANNELS = web.AppKey("channels", dict[str, Channel])
+DELIVERER = web.AppKey("deliverer", Deliverer)
+
+
+def create_app(settings: Settings, *, database: Database | None = None) -> web.Application:
+    app = web.Application(client_max_size=1024 * 1024)
+    db = database or Database(settings.database_url)
+    catalog = default_catalog()
+    services = Services(
+        catalog=catalog,
+        zone=settings.zone,
+        default_language=settings.language,
+        web_url=settings.web_url,
+        telegram_username=settings.telegram_bot_username,
+    )
+    channels: dict[str, Channel] = {}
+    deliverer = Deliverer(db, channels, rate=settings.send_rate)
+    dispatcher = Dispatcher(db, services, build_router(), on_queued=deliverer.wake)
+
+    async def demo_codes() -> dict[str, str]:
+        return await db.run(lambda session: demo_invites(Repos(session)))
+
+    webchat = WebChat(db, dispatcher, catalog, demo_codes)
+    webchat.add_routes(app)
+    channels[webchat.name] = webchat
+    if settings.telegram_token is not None:
+        from bot.channels.telegram import TelegramChannel
+
+        telegram = TelegramChannel(settings, dispatcher, catalog)
+        telegram.add_routes(app)
+        channels[telegram.name] = telegram
+
+    app[SETTINGS], app[DATABASE], app[DISPATCHER] = settings, db, dispatcher
+    app[CHANNELS], app[DELIVERER] = channels, deliverer
+    app.router.add_get("/healthz", _health)
+    app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_channels)
+    app.cleanup_ctx.append(_delivery)
+    return app
+
+
+async def _health(request: web.Request) -> web.Response:
+    return web.json_response({"ok": True, "channels": sorted(request.app[CHANNELS])})
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    yield
+    await app[DATABASE].dispose()
+
+
+async def _channels(app: web.Application) -> AsyncIterator[None]:
+    started: list[Channel] = []
+    settings = app[SETTINGS]
+    try:
+        for channel in app[CHANNELS].values():
+            await channel.start()
+            started.append(channel)
+            log.info("%s", _started_line(channel, settings))
+        yield
+    finally:
+        for channel in reversed(started):
+            try:
+                await channel.stop()
+            except Exception:
+                log.exception("stopping %s failed", channel.name)
+
+
+def _started_line(channel: Any, settings: Settings) -> str:
+    if channel.name == "webchat":
+        return f"web chat: {settings.web_url}/"
+    username = getattr(channel, "username", None)
+    mode = "webhook" if settings.telegram_webhook_url else "polling"
+    return f"{channel.name}: @{username} ({mode})"
+
+
+async def _delivery(app: web.Application) -> AsyncIterator[None]:
+    await app[DELIVERER].start()
+    yield
+    await app[DELIVERER].stop()
