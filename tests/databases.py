@@ -11,6 +11,7 @@ import asyncio
 import os
 import secrets
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import asyncpg
@@ -46,7 +47,9 @@ def _probe(url: str) -> str | None:
         await conn.close()
 
     try:
-        asyncio.run(attempt())
+        # Called from inside the test's event loop, so probe on a thread with its own.
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, attempt()).result()
     except Exception as exc:
         return f"{type(exc).__name__}: {exc}"
     return None
