@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -25,6 +26,14 @@ from storage.models import ChannelIdentity, Member
 from storage.repos import Repos
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Profile:
+    lang: str
+    member: bool
+
+
 SEEN_EVERY = timedelta(minutes=5)
 
 
@@ -63,12 +72,13 @@ class Dispatcher:
             self.on_queued()
         return ctx.replies
 
-    async def language_of(self, channel: str, user_key: str) -> str:
-        """The interface language of a chat account, for a channel's own page chrome."""
+    async def profile(self, channel: str, user_key: str, hint: str | None = None) -> Profile:
+        """Language and membership of a chat account, for a channel's own page chrome."""
 
-        async def look(session: AsyncSession) -> str:
-            ctx = await self._load(Repos(session), Incoming(channel, user_key), touch=False)
-            return ctx.lang
+        async def look(session: AsyncSession) -> Profile:
+            msg = Incoming(channel, user_key, language_hint=hint)
+            ctx = await self._load(Repos(session), msg, touch=False)
+            return Profile(ctx.lang, ctx.member is not None)
 
         return await self.db.run(look)
 

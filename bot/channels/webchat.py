@@ -118,8 +118,9 @@ class WebChat:
     async def hello(self, request: web.Request) -> web.Response:
         token, fresh = _token(request)
         key = user_key(token)
-        greeting = await self.dispatcher.handle(Incoming(CHANNEL, key, text="/start"))
-        body = await self._envelope(key, greeting)
+        hello = Incoming(CHANNEL, key, text="/start", language_hint=_hint(request))
+        greeting = await self.dispatcher.handle(hello)
+        body = await self._envelope(request, key, greeting)
         body["demo"] = await self._demo(body["lang"])
         return _with_cookie(web.json_response(body), token, fresh, request)
 
@@ -140,10 +141,10 @@ class WebChat:
             key,
             text=text if isinstance(text, str) else None,
             payload=payload if isinstance(payload, str) and payload else None,
-            language_hint=request.headers.get("Accept-Language"),
+            language_hint=_hint(request),
         )
         replies = await self.dispatcher.handle(msg)
-        body = await self._envelope(key, replies)
+        body = await self._envelope(request, key, replies)
         return _with_cookie(web.json_response(body), token, fresh, request)
 
     async def updates(self, request: web.Request) -> web.Response:
@@ -167,10 +168,19 @@ class WebChat:
 
     # Helpers
 
-    async def _envelope(self, key: str, replies: list[Reply]) -> dict[str, Any]:
-        lang = await self.dispatcher.language_of(CHANNEL, key)
-        strings = {name: self.catalog.text(lang, f"webchat.{name}") for name in PAGE_STRINGS}
-        return {"lang": lang, "strings": strings, "replies": [reply_json(r) for r in replies]}
+    async def _envelope(
+        self, request: web.Request, key: str, replies: list[Reply]
+    ) -> dict[str, Any]:
+        profile = await self.dispatcher.profile(CHANNEL, key, _hint(request))
+        strings = {
+            name: self.catalog.text(profile.lang, f"webchat.{name}") for name in PAGE_STRINGS
+        }
+        return {
+            "lang": profile.lang,
+            "strings": strings,
+            "member": profile.member,
+            "replies": [reply_json(r) for r in replies],
+        }
 
     async def _demo(self, lang: str) -> list[dict[str, str]]:
         codes = await self.demo_codes()
@@ -193,6 +203,12 @@ class WebChat:
             return [{"id": row.id, "replies": row.payload} for row in rows]
 
         return await self.db.run(fetch)
+
+
+def _hint(request: web.Request) -> str | None:
+    """The browser's first preferred language, e.g. ``en-US`` from ``en-US,en;q=0.9``."""
+    header = request.headers.get("Accept-Language", "")
+    return header.split(",", 1)[0].split(";", 1)[0].strip() or None
 
 
 def _token(request: web.Request) -> tuple[str, bool]:
