@@ -115,7 +115,7 @@ async def _bind(ctx: Context, invite: Invite, member: Member) -> None:
     welcome = ctx.t(
         "join.welcome", name=member.name, org=_org_name(ctx), role=ctx.t(f"role.{member.role}")
     )
-    ctx.send(Text(f"{welcome}\n\n{await help_text(ctx)}", await menu_buttons(ctx)))
+    ctx.send(Text(f"{welcome}\n{await help_text(ctx, greet=False)}", await menu_buttons(ctx)))
 
 
 def _org_name(ctx: Context) -> str:

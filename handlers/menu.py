@@ -45,13 +45,13 @@ def _command_line(ctx: Context, command: Command) -> str:
     return ctx.t("help.line", command=command.name, text=description)
 
 
-async def help_text(ctx: Context) -> str:
+async def help_text(ctx: Context, *, greet: bool = True) -> str:
     member, org = ctx.member, ctx.org
     if member is None or org is None:
         return ctx.t("help.stranger")
     stage = await current_stage(ctx)
     role = ctx.t(f"role.{member.role}")
-    lines = [ctx.t("help.header", name=member.name, org=org.name, role=role)]
+    lines = [ctx.t("help.header", name=member.name, org=org.name, role=role)] if greet else []
     if stage is not None and org.id is not None:
         period = await ctx.db.orgs.current_stage(org.id, ctx.today())
         if period is not None:
