@@ -86,7 +86,8 @@ async def _channels(app: web.Application) -> AsyncIterator[None]:
         for channel in app[CHANNELS].values():
             await channel.start()
             started.append(channel)
-            log.info("%s", _started_line(channel, settings))
+            if channel.name != "webchat":  # the server logs that line once it listens
+                log.info("%s", _started_line(channel, settings))
         yield
     finally:
         for channel in reversed(started):
@@ -97,8 +98,6 @@ async def _channels(app: web.Application) -> AsyncIterator[None]:
 
 
 def _started_line(channel: Any, settings: Settings) -> str:
-    if channel.name == "webchat":
-        return f"web chat: {settings.web_url}/"
     username = getattr(channel, "username", None)
     mode = "webhook" if settings.telegram_webhook_url else "polling"
     return f"{channel.name}: @{username} ({mode})"

@@ -11,7 +11,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from bot import commands
 from config.i18n import default_catalog
@@ -23,10 +23,21 @@ Result = dict[str, Any]
 Command = Callable[[argparse.Namespace, Settings], Awaitable[Result]]
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(*, json_errors: bool = False) -> argparse.ArgumentParser:
+    class Parser(argparse.ArgumentParser):
+        """argparse, except that with --json a usage mistake is one JSON object too."""
+
+        def error(self, message: str) -> NoReturn:
+            if not json_errors:
+                super().error(message)
+            self.print_usage(sys.stderr)
+            error = {"code": "usage", "message": f"{self.prog}: {message}"}
+            print(json.dumps({"error": error}, ensure_ascii=False))
+            raise SystemExit(2)
+
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="print one JSON object")
-    top = argparse.ArgumentParser(
+    top = Parser(
         prog="python -m bot",
         description="群众路线助手 Massline: the service and the campaign office's commands.",
         parents=[common],
@@ -37,7 +48,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = parser(json_errors="--json" in argv).parse_args(argv)
     try:
         settings = load_settings()
     except SettingsError as exc:

@@ -36,14 +36,16 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     created = org.add_parser("create", parents=[common], help="create an organization")
     created.add_argument("name")
     created.add_argument("--parent", type=int)
-    created.add_argument("--kind", default=OrgKind.unit, choices=list(OrgKind))
+    # Values are checked by the operation, not argparse, so a wrong one gets the same
+    # translated message (and, with --json, one JSON object) as every other mistake.
+    created.add_argument("--kind", default=OrgKind.unit, help="|".join(OrgKind))
     created.set_defaults(action=org_create)
 
     invite = sub.add_parser("invite", help="invite codes").add_subparsers(dest="sub", required=True)
     made = invite.add_parser("create", parents=[common], help="create an invite code")
     made.add_argument("--org", type=int, required=True)
-    made.add_argument("--role", required=True, choices=list(Role))
-    made.add_argument("--rank", choices=list(Rank))
+    made.add_argument("--role", required=True, help="|".join(Role))
+    made.add_argument("--rank", help="|".join(Rank))
     made.add_argument("--uses", type=int, help="how many people may join with it")
     made.add_argument("--days", type=int, help="valid for this many days")
     made.set_defaults(action=invite_create)
@@ -99,7 +101,8 @@ async def org_create(args: argparse.Namespace, settings: Settings) -> dict[str, 
             )
         )
         data = {"id": org.id, "name": org.name, "kind": org.kind, "parent": org.parent_id}
-        return {"json": data, "text": _t(settings, "cli.org_created", **data)}
+        kind = _t(settings, f"kind.{org.kind}")
+        return {"json": data, "text": _t(settings, "cli.org_created", **{**data, "kind": kind})}
 
     return await with_database(settings, work)
 

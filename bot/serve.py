@@ -41,7 +41,9 @@ async def _serve(settings: Settings, migrate: bool) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    log.info("listening on %s:%s", settings.web_host, settings.web_port)
+    log.info(
+        "web chat: %s/ (listening on %s:%s)", settings.web_url, settings.web_host, settings.web_port
+    )
     try:
         await stop.wait()
     finally:

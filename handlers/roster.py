@@ -4,6 +4,7 @@ every bad row is reported with its number and what is wrong, and nothing stops t
 from __future__ import annotations
 
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -47,6 +48,7 @@ RANK_WORDS = {
 }
 T = TypeVar("T")
 _PHONE = re.compile(r"^(?:\+?86)?(1\d{10})$")
+HEADER_SEARCH_ROWS = 10
 _EMPLOYEE_NO = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 
@@ -63,35 +65,40 @@ def read_xlsx(path: Path) -> list[tuple[int, dict[str, str]]]:
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
         raise OpError("ops.roster_unreadable", file=path.name, reason=type(exc).__name__) from exc
     sheet = book.worksheets[0]
     header: dict[int, str] | None = None
     rows: list[tuple[int, dict[str, str]]] = []
+    filled = 0
     for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
         texts = ["" if c is None else str(c).strip() for c in cells]
         if not any(texts):
             continue
+        filled += 1
         if header is None:
+            # A roster often has a title row or two (“XX局干部花名册”) above its header.
             header = _header(texts)
+            if header is None and filled >= HEADER_SEARCH_ROWS:
+                break
             continue
         rows.append((number, {key: texts[i] for i, key in header.items() if i < len(texts)}))
     book.close()
     if header is None:
-        raise OpError("ops.roster_empty", file=path.name)
+        if not filled:
+            raise OpError("ops.roster_empty", file=path.name)
+        raise OpError("ops.roster_no_name", columns="、".join(COLUMNS["name"]))
     return rows
 
 
-def _header(texts: list[str]) -> dict[int, str]:
+def _header(texts: list[str]) -> dict[int, str] | None:
     found: dict[int, str] = {}
     for index, text in enumerate(texts):
         label = text.casefold().strip("*: ：")
         for key, names in COLUMNS.items():
             if label in names:
                 found[index] = key
-    if "name" not in found.values():
-        raise OpError("ops.roster_no_name", columns="、".join(COLUMNS["name"]))
-    return found
+    return found if "name" in found.values() else None
 
 
 async def import_roster(
@@ -134,15 +141,14 @@ async def _member(
         raise OpError("ops.roster_employee_no", value=employee_no[:40])
     if phone is None and employee_no is None:
         raise OpError("ops.roster_identifier")
-    for kind, value in (("phone", phone), ("employee_no", employee_no)):
-        if value is None:
-            continue
+    keys = [(k, v) for k, v in (("phone", phone), ("employee_no", employee_no)) if v is not None]
+    for kind, value in keys:
         existing = await db.members.find(org_id, **{kind: value})
         if (kind, value) in seen or existing is not None:
             raise OpError("ops.roster_duplicate", value=value)
-        seen.add((kind, value))
     role = _choice(values.get("role", ""), ROLE_WORDS, Role.member, "ops.roster_role")
     rank = _choice(values.get("rank", ""), RANK_WORDS, None, "ops.roster_rank")
+    seen.update(keys)  # only a row that is imported makes a later one a duplicate
     department = values.get("department", "").strip()
     department_id = (await db.orgs.department(org_id, department[:100])).id if department else None
     return Member(
@@ -173,5 +179,5 @@ def _choice(text: str, words: dict[str, T], default: T, error: str) -> T:
         return default
     found = words.get(text) or words.get(text.casefold())
     if found is None:
-        raise OpError(error, value=text[:40], choices="、".join(list(words)[:8]))
+        raise OpError(error, value=text[:40], choices="、".join(words))
     return found

@@ -19,7 +19,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import MessageLimit
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
 from config.i18n import Catalog
@@ -108,7 +108,10 @@ class TelegramChannel:
         if secret is None or not hmac.compare_digest(given, secret.get_secret_value()):
             raise web.HTTPForbidden()
         try:
-            update = Update.de_json(await request.json(), self.app.bot)
+            data = await request.json()
+            if not isinstance(data, dict):  # de_json fails on these with AttributeError
+                raise ValueError("an update is a JSON object")
+            update = Update.de_json(data, self.app.bot)
         except (ValueError, TypeError, KeyError):
             raise web.HTTPBadRequest() from None
         await self.app.process_update(update)
@@ -123,7 +126,10 @@ class TelegramChannel:
             return
         query = update.callback_query
         if query is not None:
-            await query.answer()
+            try:
+                await query.answer()
+            except TelegramError as exc:  # e.g. "query is too old" after downtime: still act
+                log.warning("telegram: answering a button tap failed: %s", type(exc).__name__)
         incoming = _incoming(update)
         if incoming is None:
             return
