@@ -61,13 +61,27 @@ class Chat:
     last: list[Reply] = field(default_factory=list)
 
     async def say(self, text: str, *attachments: Attachment) -> str:
-        return await self._send(Incoming(self.channel, self.user, text=text,
-                                         attachments=attachments, display_name=self.name,
-                                         language_hint=self.language))
+        return await self._send(
+            Incoming(
+                self.channel,
+                self.user,
+                text=text,
+                attachments=attachments,
+                display_name=self.name,
+                language_hint=self.language,
+            )
+        )
 
     async def send_file(self, attachment: Attachment) -> str:
-        return await self._send(Incoming(self.channel, self.user, attachments=(attachment,),
-                                         display_name=self.name, language_hint=self.language))
+        return await self._send(
+            Incoming(
+                self.channel,
+                self.user,
+                attachments=(attachment,),
+                display_name=self.name,
+                language_hint=self.language,
+            )
+        )
 
     async def tap(self, label: str) -> str:
         """Tap the button with this label (or payload) under the bot's last messages."""
@@ -77,8 +91,15 @@ class Chat:
         raise AssertionError(f"no button {label!r} in {[b.label for b in self.buttons()]}")
 
     async def press(self, payload: str) -> str:
-        return await self._send(Incoming(self.channel, self.user, payload=payload,
-                                         display_name=self.name, language_hint=self.language))
+        return await self._send(
+            Incoming(
+                self.channel,
+                self.user,
+                payload=payload,
+                display_name=self.name,
+                language_hint=self.language,
+            )
+        )
 
     def buttons(self) -> list[Button]:
         return [b for r in self.last if isinstance(r, Text) for row in r.buttons for b in row]
