@@ -15,6 +15,7 @@ from aiohttp import web
 from bot.channels.base import Channel
 from bot.channels.webchat import WebChat
 from bot.delivery import Deliverer
+from bot.lifecycle import RETRY_DELAYS, ChannelSupervisor
 from config.i18n import default_catalog
 from config.settings import Settings
 from handlers.context import Services
@@ -31,9 +32,15 @@ DATABASE = web.AppKey("database", Database)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 CHANNELS = web.AppKey("channels", dict[str, Channel])
 DELIVERER = web.AppKey("deliverer", Deliverer)
+SUPERVISOR = web.AppKey("supervisor", ChannelSupervisor)
 
 
-def create_app(settings: Settings, *, database: Database | None = None) -> web.Application:
+def create_app(
+    settings: Settings,
+    *,
+    database: Database | None = None,
+    channel_retry: tuple[float, ...] = RETRY_DELAYS,
+) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
     db = database or Database(settings.database_url)
     catalog = default_catalog()
@@ -64,6 +71,9 @@ def create_app(settings: Settings, *, database: Database | None = None) -> web.A
     app[SETTINGS], app[DATABASE], app[DISPATCHER] = settings, db, dispatcher
     app[CHANNELS], app[DELIVERER] = channels, deliverer
     app.router.add_get("/healthz", _health)
+    app[SUPERVISOR] = ChannelSupervisor(
+        channels.values(), lambda channel: _started_line(channel, settings), delays=channel_retry
+    )
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_channels)
     app.cleanup_ctx.append(_delivery)
@@ -71,7 +81,14 @@ def create_app(settings: Settings, *, database: Database | None = None) -> web.A
 
 
 async def _health(request: web.Request) -> web.Response:
-    return web.json_response({"ok": True, "channels": sorted(request.app[CHANNELS])})
+    supervisor = request.app[SUPERVISOR]
+    return web.json_response(
+        {
+            "ok": True,
+            "channels": sorted(c.name for c in supervisor.running),
+            "waiting": sorted(supervisor.waiting),
+        }
+    )
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
@@ -80,24 +97,14 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _channels(app: web.Application) -> AsyncIterator[None]:
-    started: list[Channel] = []
-    settings = app[SETTINGS]
-    try:
-        for channel in app[CHANNELS].values():
-            await channel.start()
-            started.append(channel)
-            if channel.name != "webchat":  # the server logs that line once it listens
-                log.info("%s", _started_line(channel, settings))
-        yield
-    finally:
-        for channel in reversed(started):
-            try:
-                await channel.stop()
-            except Exception:
-                log.exception("stopping %s failed", channel.name)
+    await app[SUPERVISOR].start()
+    yield
+    await app[SUPERVISOR].stop()
 
 
 def _started_line(channel: Any, settings: Settings) -> str:
+    if channel.name == "webchat":
+        return ""  # the server logs the web chat's address once it listens
     username = getattr(channel, "username", None)
     mode = "webhook" if settings.telegram_webhook_url else "polling"
     return f"{channel.name}: @{username} ({mode})"

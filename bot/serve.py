@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 
 from aiohttp import web
 
 from bot.app import create_app
+from bot.channels.base import ChannelConfigError
 from bot.logs import configure
 from config.settings import Settings
 from storage.db import Database
@@ -20,8 +20,13 @@ log = logging.getLogger("bot")
 
 def serve(settings: Settings, *, migrate: bool = True) -> int:
     configure(settings.log_level)
-    with contextlib.suppress(KeyboardInterrupt):
+    try:
         asyncio.run(_serve(settings, migrate))
+    except KeyboardInterrupt:
+        pass
+    except ChannelConfigError as exc:
+        log.error("%s", exc)
+        return 1
     return 0
 
 
@@ -34,7 +39,11 @@ async def _serve(settings: Settings, migrate: bool) -> None:
             await db.dispose()
     app = create_app(settings)
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
-    await runner.setup()
+    try:
+        await runner.setup()
+    except ChannelConfigError:
+        await runner.cleanup()
+        raise
     site = web.TCPSite(runner, settings.web_host, settings.web_port)
     await site.start()
     stop = asyncio.Event()

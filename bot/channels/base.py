@@ -7,6 +7,11 @@ from typing import Protocol
 from handlers.messages import Reply
 
 
+class ChannelConfigError(Exception):
+    """The channel's settings are wrong (a rejected token, a refused webhook URL):
+    retrying cannot help, so the service stops and says which setting to fix."""
+
+
 class DeliveryError(Exception):
     """A push could not be delivered now."""
 

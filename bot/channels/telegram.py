@@ -19,7 +19,14 @@ from telegram import (
     Update,
 )
 from telegram.constants import MessageLimit
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
 from config.i18n import Catalog
@@ -28,7 +35,7 @@ from handlers.dispatcher import Dispatcher
 from handlers.messages import Attachment, File, Image, Incoming, Reply, Text, split_text
 from handlers.router import Router
 
-from .base import Blocked, RetryLater, Undeliverable
+from .base import Blocked, ChannelConfigError, RetryLater, Undeliverable
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
@@ -64,16 +71,26 @@ class TelegramChannel:
     # Lifecycle
 
     async def start(self) -> None:
-        await self.app.initialize()
+        try:
+            await self.app.initialize()
+        except InvalidToken:
+            raise ChannelConfigError(
+                "Telegram rejected MASSLINE_TELEGRAM_TOKEN; check it with @BotFather"
+            ) from None
         self.username = self.app.bot.username
         await self._register_commands()
         if self.webhook:
             secret = self.settings.telegram_webhook_secret
-            await self.app.bot.set_webhook(
-                self.webhook,
-                secret_token=secret.get_secret_value() if secret else None,
-                allowed_updates=ALLOWED_UPDATES,
-            )
+            try:
+                await self.app.bot.set_webhook(
+                    self.webhook,
+                    secret_token=secret.get_secret_value() if secret else None,
+                    allowed_updates=ALLOWED_UPDATES,
+                )
+            except BadRequest as exc:
+                raise ChannelConfigError(
+                    f"Telegram refused MASSLINE_TELEGRAM_WEBHOOK_URL: {exc.message}"
+                ) from None
         else:
             assert self.app.updater is not None
             await self.app.bot.delete_webhook()
