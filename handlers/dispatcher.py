@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -32,9 +31,6 @@ log = logging.getLogger(__name__)
 class Profile:
     lang: str
     member: bool
-
-
-SEEN_EVERY = timedelta(minutes=5)
 
 
 class Dispatcher:
@@ -177,9 +173,10 @@ class Dispatcher:
 
 
 def _stale(ctx: Context, identity: ChannelIdentity, member: Member) -> bool:
-    """Whether to note this account as seen now; not on every message, to spare writes."""
-    return (
-        ctx.now() - identity.last_seen_at > SEEN_EVERY
-        or not identity.reachable
-        or member.last_channel != ctx.msg.channel
-    )
+    """Whether this account's standing changed: it came back after being unreachable, or
+    the member switched channels (pushes follow the channel used last).
+
+    Deliberately not on every message: a write tied to the member in the moments before
+    an anonymous opinion is stored would let a database reader line the two up (SPEC §6).
+    """
+    return not identity.reachable or member.last_channel != ctx.msg.channel

@@ -30,6 +30,13 @@ class DialogueRepo:
         row = await self.load(channel, user_key)
         if row is None and feature is None and language is None:
             return
+        if row is not None and (row.feature, row.step, row.data, row.language) == (
+            feature,
+            step,
+            data,
+            language,
+        ):
+            return  # unchanged: no write (and no trace of this moment; SPEC §6)
         if row is None:
             row = DialogueState(channel=channel, user_key=user_key)
         row.feature, row.step, row.data, row.language = feature, step, dict(data), language
