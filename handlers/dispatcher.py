@@ -19,7 +19,7 @@ from handlers.context import Context, Services
 from handlers.feature import Access, Handler, allows
 from handlers.messages import Incoming, Reply, Text
 from handlers.router import MENU_PREFIX, Router
-from handlers.state import Dialogue
+from handlers.state import Dialogue, KeyedLocks
 from storage.db import Database, is_transient
 from storage.models import ChannelIdentity, Member
 from storage.repos import Repos
@@ -46,9 +46,16 @@ class Dispatcher:
         self.services = services
         self.router = router
         self.on_queued = on_queued
+        self._locks = KeyedLocks()
         services.router = router
 
     async def handle(self, msg: Incoming) -> list[Reply]:
+        # One message at a time per chat account: a double tap on 提交 is two messages,
+        # and the second must see what the first did.
+        async with self._locks.hold((msg.channel, msg.user_key)):
+            return await self._handle_locked(msg)
+
+    async def _handle_locked(self, msg: Incoming) -> list[Reply]:
         try:
             ctx = await self.db.run(lambda session: self._handle(session, msg))
         except Exception as exc:
@@ -111,7 +118,13 @@ class Dispatcher:
             or self.services.default_language
         )
         ctx = Context(msg, db, self.services, dialogue, lang, member, identity, org)
-        if touch and identity is not None and member is not None and _stale(ctx, identity, member):
+        if (
+            touch
+            and not dialogue.anonymous
+            and identity is not None
+            and member is not None
+            and _stale(ctx, identity, member)
+        ):
             await db.members.seen(identity, member)
         return ctx
 

@@ -29,6 +29,7 @@ class Incoming:
     display_name: str | None = None
     language_hint: str | None = None
     private: bool = True
+    ref: str | None = None  # the channel's id of this message, to delete it later
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,15 @@ class File:
     caption: str | None = None
 
 
-Reply = Text | Image | File
+@dataclass(frozen=True)
+class Forget:
+    """Ask the channel to delete these messages of the person's from the chat, where it
+    can (SPEC §6: anonymous text does not stay in the chat history)."""
+
+    refs: tuple[str, ...]
+
+
+Reply = Text | Image | File | Forget
 
 
 def rows(*buttons: Button, per_row: int = 2) -> tuple[tuple[Button, ...], ...]:

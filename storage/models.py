@@ -56,6 +56,9 @@ class Organization(SQLModel, table=True):
     parent_id: int | None = Field(default=None, foreign_key="organization.id", index=True)
     timezone: str | None = Field(default=None, max_length=64)
     is_demo: bool = False
+    anonymous_min_members: int = 5  # below this, no anonymous box (SPEC §6)
+    opinion_reply_days: int = 5  # an opinion unanswered this long is overdue
+    anonymous_release_hour: int = 8  # the daily batch release of anonymous opinions
     created_at: datetime = _when()
 
 

@@ -8,6 +8,7 @@ from storage.audit import AuditRepo
 from storage.dialogue import DialogueRepo
 from storage.invites import InviteRepo
 from storage.members import MemberRepo
+from storage.opinions import OpinionRepo
 from storage.orgs import OrgRepo
 from storage.outbox import OutboxRepo
 
@@ -21,3 +22,4 @@ class Repos:
         self.dialogue = DialogueRepo(session)
         self.audit = AuditRepo(session)
         self.outbox = OutboxRepo(session)
+        self.opinions = OpinionRepo(session)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import BigInteger, DateTime, Integer
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -34,3 +34,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+# A 64-bit id. On SQLite it must be spelled INTEGER to be the rowid itself; otherwise
+# SQLite keeps a hidden, sequential rowid that would tell the order rows were written.
+RandomId = BigInteger().with_variant(Integer(), "sqlite")
