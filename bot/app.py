@@ -16,6 +16,7 @@ from bot.channels.base import Channel
 from bot.channels.webchat import WebChat
 from bot.delivery import Deliverer
 from bot.lifecycle import RETRY_DELAYS, ChannelSupervisor
+from bot.scheduler import Scheduler
 from config.i18n import default_catalog
 from config.settings import Settings
 from handlers.context import Services
@@ -33,6 +34,7 @@ DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 CHANNELS = web.AppKey("channels", dict[str, Channel])
 DELIVERER = web.AppKey("deliverer", Deliverer)
 SUPERVISOR = web.AppKey("supervisor", ChannelSupervisor)
+SCHEDULER = web.AppKey("scheduler", Scheduler)
 
 
 def create_app(
@@ -76,7 +78,9 @@ def create_app(
     )
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_channels)
+    app[SCHEDULER] = Scheduler(db, services, on_queued=deliverer.wake)
     app.cleanup_ctx.append(_delivery)
+    app.cleanup_ctx.append(_scheduler)
     return app
 
 
@@ -114,3 +118,9 @@ async def _delivery(app: web.Application) -> AsyncIterator[None]:
     await app[DELIVERER].start()
     yield
     await app[DELIVERER].stop()
+
+
+async def _scheduler(app: web.Application) -> AsyncIterator[None]:
+    await app[SCHEDULER].start()
+    yield
+    await app[SCHEDULER].stop()

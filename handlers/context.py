@@ -31,6 +31,8 @@ class Services:
     clock: Callable[[], datetime] = utcnow
     memory: MemoryDialogues = field(default_factory=MemoryDialogues)
     invite_guesses: AttemptLimiter = field(default_factory=lambda: AttemptLimiter(10, 600))
+    receipt_guesses: AttemptLimiter = field(default_factory=lambda: AttemptLimiter(10, 600))
+    anon_submissions: AttemptLimiter = field(default_factory=lambda: AttemptLimiter(5, 3600))
     max_text: int = 4096
     router: Router | None = None
 
@@ -111,6 +113,10 @@ class Context:
             member.id, kind, to_json(replies), dedupe_key=dedupe_key, not_before=not_before
         )
         self.queued += 1
+
+    def text_for_default(self, key: str, /, **params: object) -> str:
+        """A message in the organization's default language, for text stored for anyone."""
+        return self.services.catalog.text(self.services.default_language, key, **params)
 
     def text_for(self, member: Member, key: str, /, **params: object) -> str:
         """A message in the recipient's language rather than the sender's."""

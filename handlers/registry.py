@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from handlers import core, membership
+from handlers import core, membership, opinions
 from handlers.feature import Feature
 from handlers.menu import show_menu
 from handlers.router import Router
 
 FEATURES: tuple[Feature, ...] = (
     membership.feature,
+    opinions.feature,
     core.feature,
 )
 

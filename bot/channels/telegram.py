@@ -13,8 +13,6 @@ from typing import Any
 from aiohttp import web
 from telegram import (
     BotCommand,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     Message,
     Update,
 )
@@ -32,13 +30,20 @@ from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 from config.i18n import Catalog
 from config.settings import Settings
 from handlers.dispatcher import Dispatcher
-from handlers.messages import Attachment, File, Image, Incoming, Reply, Text, split_text
+from handlers.messages import (
+    File,
+    Forget,
+    Image,
+    Reply,
+    Text,
+    split_text,
+)
 from handlers.router import Router
 
 from .base import Blocked, ChannelConfigError, RetryLater, Undeliverable
+from .telegram_convert import CHANNEL, keyboard, to_incoming
 
 log = logging.getLogger(__name__)
-CHANNEL = "telegram"
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105  (a header name)
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
@@ -147,7 +152,7 @@ class TelegramChannel:
                 await query.answer()
             except TelegramError as exc:  # e.g. "query is too old" after downtime: still act
                 log.warning("telegram: answering a button tap failed: %s", type(exc).__name__)
-        incoming = _incoming(update)
+        incoming = to_incoming(update)
         if incoming is None:
             return
         replies = await self.dispatcher.handle(incoming)
@@ -180,7 +185,7 @@ class TelegramChannel:
             if isinstance(reply, Text):
                 chunks = split_text(reply.text, MessageLimit.MAX_TEXT_LENGTH)
                 for index, chunk in enumerate(chunks):
-                    markup = _keyboard(reply) if index == len(chunks) - 1 else None
+                    markup = keyboard(reply) if index == len(chunks) - 1 else None
                     sent.append(await bot.send_message(chat_id, chunk, reply_markup=markup))
             elif isinstance(reply, Image):
                 sent.append(await bot.send_photo(chat_id, reply.data, caption=reply.caption))
@@ -190,63 +195,15 @@ class TelegramChannel:
                         chat_id, reply.data, filename=reply.name, caption=reply.caption
                     )
                 )
+            elif isinstance(reply, Forget):
+                await self._forget(chat_id, reply.refs)
         return sent
 
-
-def _keyboard(reply: Text) -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(b.label, url=b.url)
-                if b.url
-                else InlineKeyboardButton(b.label, callback_data=b.payload)
-                for b in row
-            ]
-            for row in reply.buttons
-        ]
-    )
-
-
-def _incoming(update: Update) -> Incoming | None:
-    user, chat = update.effective_user, update.effective_chat
-    assert user is not None and chat is not None
-    common: dict[str, Any] = {
-        "channel": CHANNEL,
-        "user_key": str(user.id),
-        "display_name": user.full_name,
-        "language_hint": user.language_code,
-        "private": chat.type == chat.PRIVATE,
-    }
-    if update.callback_query is not None:
-        return Incoming(payload=update.callback_query.data or "", **common)
-    if update.edited_message is not None:
-        return Incoming(payload="core:edited", **common)
-    message = update.message
-    if message is None:
-        return None
-    return Incoming(
-        text=message.text or message.caption, attachments=_attachments(message), **common
-    )
-
-
-def _attachments(message: Message) -> tuple[Attachment, ...]:
-    found: list[Attachment] = []
-    if message.photo:
-        largest = message.photo[-1]
-        found.append(Attachment("photo", largest.file_id, size=largest.file_size))
-    if message.document:
-        doc = message.document
-        found.append(Attachment("file", doc.file_id, doc.file_name, doc.mime_type, doc.file_size))
-    if message.voice:
-        found.append(Attachment("voice", message.voice.file_id, size=message.voice.file_size))
-    if message.video:
-        found.append(Attachment("video", message.video.file_id, size=message.video.file_size))
-    if message.sticker:
-        found.append(Attachment("sticker", message.sticker.file_id))
-    if message.location:
-        found.append(Attachment("location"))
-    if not found and message.text is None and message.caption is None:
-        found.append(Attachment("other"))
-    return tuple(found)
+    async def _forget(self, chat_id: int, refs: tuple[str, ...]) -> None:
+        """Delete the member's messages that carried anonymous text (Telegram allows it
+        for 48 hours). The ids were held in memory only and are dropped here."""
+        for ref in refs:
+            try:
+                await self.app.bot.delete_message(chat_id, int(ref))
+            except (TelegramError, ValueError) as exc:
+                log.info("telegram: a message could not be deleted (%s)", type(exc).__name__)

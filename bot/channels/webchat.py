@@ -22,7 +22,7 @@ from sqlmodel import col, select
 
 from config.i18n import Catalog
 from handlers.dispatcher import Dispatcher
-from handlers.messages import File, Image, Incoming, Reply, Text
+from handlers.messages import File, Forget, Image, Incoming, Reply, Text
 from storage.db import Database
 from storage.models import ChannelIdentity, WebChatMail
 
@@ -51,6 +51,8 @@ def user_key(token: str) -> str:
 
 
 def reply_json(reply: Reply) -> dict[str, Any]:
+    if isinstance(reply, Forget):
+        return {"type": "forget", "refs": list(reply.refs)}
     if isinstance(reply, Text):
         buttons = [
             [{"label": b.label, "payload": b.payload, "url": b.url} for b in row]
@@ -135,13 +137,14 @@ class WebChat:
             data = None
         if not isinstance(data, dict):
             data = {}
-        text, payload = data.get("text"), data.get("payload")
+        text, payload, ref = data.get("text"), data.get("payload"), data.get("ref")
         msg = Incoming(
             CHANNEL,
             key,
             text=text if isinstance(text, str) else None,
             payload=payload if isinstance(payload, str) and payload else None,
             language_hint=_hint(request),
+            ref=ref if isinstance(ref, str) and len(ref) <= 40 else None,
         )
         replies = await self.dispatcher.handle(msg)
         body = await self._envelope(request, key, replies)

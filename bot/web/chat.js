@@ -66,6 +66,7 @@
 
   function render(item) {
     const row = el("div", "row " + item.who + (item.failed ? " failed" : ""));
+    if (item.ref) row.dataset.ref = item.ref;
     const avatar = el("div", "avatar " + item.who, item.who === "me" ? strings.you : null);
     avatar.setAttribute("aria-hidden", "true");
     const bubble = el("div", "bubble");
@@ -145,12 +146,26 @@
   function receive(body) {
     chrome(body);
     if (body.member && picker) { picker.remove(); picker = null; }
-    for (const r of body.replies || []) add({ who: "bot", r });
+    for (const r of body.replies || []) {
+      if (r.type === "forget") forget(r.refs); else add({ who: "bot", r });
+    }
+  }
+
+  // The server asks that the member's own messages carrying anonymous text not stay
+  // on this device: drop them from the screen and from the stored history.
+  function forget(refs) {
+    const gone = new Set(refs);
+    saved.items = saved.items.filter((item) => !gone.has(item.ref));
+    persist();
+    log.querySelectorAll(".row.me").forEach((row) => {
+      if (gone.has(row.dataset.ref)) row.remove();
+    });
   }
 
   // Send text or a button payload; `echo` is what the member's own bubble shows.
   function send(body, echo) {
-    const item = echo ? { who: "me", r: { type: "text", text: echo } } : null;
+    body.ref = "m" + Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
+    const item = echo ? { who: "me", ref: body.ref, r: { type: "text", text: echo } } : null;
     const mine = item ? add(item) : null;
     queue = queue.then(async () => {
       showTyping(1);

@@ -1,0 +1,152 @@
+"""The inbox in chat, for the campaign office and for leaders: overdue first, every
+opinion answered. Anonymous threads appear only under their pseudonyms."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from handlers.context import Context
+from handlers.feature import LEADERS
+from handlers.messages import Button, Text, rows
+from handlers.opinions.common import day_label, feature
+from handlers.opinions.items import Item, is_office, load_item, open_items
+from handlers.opinions.mine import opinion_view
+from handlers.opinions.receipt import thread_view
+from storage.opinion_models import CATEGORIES, AnonThread, Status
+
+PAGE = 8
+
+
+@feature.command("admin", access=LEADERS, keywords=("管理",))
+async def admin(ctx: Context) -> None:
+    if not is_office(ctx):
+        await _inbox(ctx, 0)
+        return
+    buttons = rows(
+        Button(ctx.t("opinions.inbox"), feature.payload("ib", 0)),
+        Button(ctx.t("opinions.problems"), feature.payload("pl")),
+        Button(ctx.t("opinions.stats"), feature.payload("st")),
+    )
+    ctx.say("opinions.admin_menu", buttons=buttons)
+
+
+@feature.button("ib", access=LEADERS)
+async def inbox(ctx: Context) -> None:
+    offset = int(ctx.params[0]) if ctx.params and ctx.params[0].isdigit() else 0
+    await _inbox(ctx, offset)
+
+
+async def _inbox(ctx: Context, offset: int) -> None:
+    assert ctx.org is not None
+    items = await open_items(ctx)
+    days = ctx.org.opinion_reply_days
+    counts = Counter(i.row.status for i in items)
+    overdue = sum(i.overdue(ctx, days) for i in items)
+    header = ctx.t(
+        "opinions.inbox_header",
+        new=counts[Status.new],
+        assigned=counts[Status.assigned],
+        replied=counts[Status.replied],
+        overdue=overdue,
+    )
+    if not items:
+        ctx.say("opinions.inbox_empty", header=header)
+        return
+    page = items[offset : offset + PAGE]
+    buttons = [Button(_item_button(ctx, i, days), feature.payload("v", i.ref)) for i in page]
+    if offset + PAGE < len(items):
+        buttons.append(Button(ctx.t("opinions.more_items"), feature.payload("ib", offset + PAGE)))
+    ctx.send(Text(header, rows(*buttons, per_row=1)))
+
+
+def _item_button(ctx: Context, item: Item, days: int) -> str:
+    mark = ctx.t("opinions.overdue_mark") if item.overdue(ctx, days) else ""
+    return ctx.t(
+        "opinions.item_button",
+        mark=mark,
+        label=item.label(ctx),
+        category=ctx.t(f"category.{item.row.category}"),
+        status=ctx.t(f"opinions.status_{item.row.status}"),
+        age=item.age(ctx),
+    )
+
+
+@feature.button("v", access=LEADERS)
+async def view(ctx: Context) -> None:
+    item = await load_item(ctx, ctx.params[0] if ctx.params else "")
+    if item is None:
+        return
+    ctx.send(await item_view(ctx, item))
+
+
+async def item_view(ctx: Context, item: Item) -> Text:
+    if isinstance(item.row, AnonThread):
+        body = (await thread_view(ctx, item.row, for_author=False)).text
+    else:
+        body = (await opinion_view(ctx, item.row, for_author=False)).text
+    assignee = await ctx.db.members.get(item.row.assignee_id) if item.row.assignee_id else None
+    if assignee is not None:
+        body += "\n" + ctx.t("opinions.assigned_to", name=assignee.name)
+    if item.row.status == Status.closed:
+        return Text(body)
+    actions = [Button(ctx.t("opinions.act_reply"), feature.payload("rp", item.ref))]
+    if is_office(ctx):
+        actions += [
+            Button(ctx.t("opinions.act_assign"), feature.payload("as", item.ref)),
+            Button(ctx.t("opinions.act_category"), feature.payload("ct", item.ref)),
+            Button(ctx.t("opinions.act_merge"), feature.payload("mg", item.ref)),
+        ]
+    actions.append(Button(ctx.t("opinions.act_close"), feature.payload("cl", item.ref)))
+    return Text(body, rows(*actions, per_row=3))
+
+
+@feature.button("st", access=LEADERS)
+async def stats(ctx: Context) -> None:
+    assert ctx.org is not None and ctx.org.id is not None
+    rows_ = await ctx.db.opinions.counts([ctx.org.id])
+    received = Counter[str]()
+    answered = Counter[str]()
+    for row in rows_:
+        received[row["category"]] += row["count"]
+        if row["status"] in (Status.replied, Status.closed):
+            answered[row["category"]] += row["count"]
+    items = await open_items(ctx) if is_office(ctx) else []
+    overdue = Counter(i.row.category for i in items if i.overdue(ctx, ctx.org.opinion_reply_days))
+    lines = [ctx.t("opinions.stats_header")]
+    for category in CATEGORIES:
+        if received[category]:
+            lines.append(
+                ctx.t(
+                    "opinions.stats_line",
+                    category=ctx.t(f"category.{category}"),
+                    received=received[category],
+                    answered=answered[category],
+                    overdue=overdue[category],
+                )
+            )
+    if len(lines) == 1:
+        lines.append(ctx.t("opinions.stats_none"))
+    ctx.send(Text("\n".join(lines)))
+
+
+@feature.button("pl", access=LEADERS)
+async def problems(ctx: Context) -> None:
+    assert ctx.org is not None and ctx.org.id is not None
+    found = await ctx.db.opinions.problems(ctx.org.id)
+    if not found:
+        ctx.say("opinions.problems_none")
+        return
+    lines = [ctx.t("opinions.problems_header")]
+    for problem in found:
+        named, anon = await ctx.db.opinions.problem_sources(problem.id)  # type: ignore[arg-type]
+        lines.append(
+            ctx.t(
+                "opinions.problem_line",
+                id=problem.id,
+                title=problem.title,
+                category=ctx.t(f"category.{problem.category}"),
+                count=len(named) + len(anon),
+                day=day_label(ctx, problem.created_at.astimezone(ctx.zone).date()),
+            )
+        )
+    ctx.send(Text("\n".join(lines)))
