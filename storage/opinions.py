@@ -122,11 +122,12 @@ class OpinionRepo:
         return list((await self.session.exec(query.order_by(col(AnonThread.id)))).all())
 
     async def release(self, org_id: int, today: date) -> int:
-        """The daily batch: threads and follow-ups received until today reach the inbox."""
+        """The daily batch: threads and follow-ups received before today reach the inbox
+        together; today's wait for tomorrow's batch."""
         threads = select(AnonThread).where(
             AnonThread.org_id == org_id,
             col(AnonThread.released_on).is_(None),
-            AnonThread.received_on <= today,
+            AnonThread.received_on < today,
         )
         released = 0
         for thread in (await self.session.exec(threads)).all():
@@ -137,7 +138,7 @@ class OpinionRepo:
             select(AnonPost)
             .join(AnonThread, col(AnonThread.id) == AnonPost.thread_id)
             .where(AnonThread.org_id == org_id, ~col(AnonPost.released))
-            .where(AnonPost.received_on <= today)
+            .where(AnonPost.received_on < today)
         )
         for post in (await self.session.exec(posts)).all():
             post.released = True

@@ -85,3 +85,55 @@ async def unit(sqlite_db: Database) -> Unit:
 @pytest.fixture
 async def unit_on_each(db: Database) -> Unit:
     return await make_unit(db)
+
+
+@dataclass
+class Demo:
+    """The demo unit (30 people, departments, a leadership team, a stage calendar)."""
+
+    db: Database
+    services: Services
+    dispatcher: Dispatcher
+    clock: Clock
+    org_id: int
+    codes: dict[str, str]
+
+    async def person(self, role: str, user: str) -> Chat:
+        chat = Chat(self.dispatcher, user=user, name=None)
+        await chat.say(f"/start {self.codes[role]}")
+        assert "欢迎" in chat.text, chat.text
+        return chat
+
+    async def run_jobs(self) -> dict[str, int]:
+        from handlers.opinions.jobs import run_due
+
+        return await self.db.run(lambda s: run_due(Repos(s), self.services, self.clock()))
+
+    async def outbox(self) -> list[tuple[int, str, str]]:
+        """(member id, kind, text) of every queued push, oldest first."""
+        from sqlmodel import select
+
+        from storage.models import OutboxMessage
+
+        async def read(session: object) -> list[tuple[int, str, str]]:
+            rows = await session.exec(select(OutboxMessage).order_by(OutboxMessage.id))  # type: ignore[attr-defined]
+            return [(r.member_id, r.kind, r.payload[0]["text"]) for r in rows.all()]
+
+        return await self.db.run(read)
+
+
+@pytest.fixture
+async def demo(sqlite_db: Database) -> Demo:
+    from handlers.demo import seed_demo
+
+    clock = Clock()
+    services = make_services(clock)
+    found = await sqlite_db.run(lambda s: seed_demo(Repos(s), clock().date()))
+    return Demo(
+        sqlite_db,
+        services,
+        make_dispatcher(sqlite_db, services),
+        clock,
+        found.org_id,
+        found.invites,
+    )
