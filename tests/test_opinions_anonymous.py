@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+
 from sqlalchemy import text
 
 from handlers.messages import Attachment, Forget, Incoming
@@ -81,7 +82,10 @@ async def test_reply_notice_goes_to_everyone_once_a_day(demo: Demo) -> None:
         await office.tap("答复")
         await office.say("收到。")
     notices = [row for row in await demo.outbox() if row[1] == "anon_notice"]
-    members = await _sql(demo, f"SELECT count(*) FROM member WHERE org_id = {demo.org_id}")
+    members = await _sql(
+        demo,
+        "SELECT count(*) FROM member WHERE org_id = (SELECT id FROM organization WHERE is_demo)",
+    )
     assert len(notices) == members[0][0]  # every member, once, for both replies
     assert len({text for _, _, text in notices}) == 1  # the same words to all
 
