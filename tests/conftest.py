@@ -104,6 +104,18 @@ class Demo:
         assert "欢迎" in chat.text, chat.text
         return chat
 
+    async def newcomer(self, user: str, name: str, role: str = "member") -> Chat:
+        """Someone else of the unit, joining with a fresh invite of their own."""
+
+        async def make(session: object) -> str:
+            invite = await create_invite(Repos(session), self.org_id, role, actor="test")  # type: ignore[arg-type]
+            return invite.code
+
+        chat = Chat(self.dispatcher, user=user, name=name)
+        await chat.say(f"/start {await self.db.run(make)}")
+        assert "欢迎" in chat.text, chat.text
+        return chat
+
     async def run_jobs(self) -> dict[str, int]:
         from handlers.opinions.jobs import run_due
 
