@@ -58,6 +58,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     roster.add_argument("--org", type=int, required=True)
     roster.set_defaults(action=members_import)
 
+    saved = add("backup", backup_cmd, "copy the database to FILE while the service runs")
+    saved.add_argument("file", type=Path)
+    back = add("restore", restore_cmd, "replace the database with the backup in FILE")
+    back.add_argument("file", type=Path)
+
     demo_cmd = add("demo", demo, "fill an empty database with a demo unit")
     demo_cmd.add_argument("--if-empty", action="store_true", help="do nothing if data exists")
 
@@ -191,3 +196,35 @@ async def demo(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
         return {"json": data, "text": "\n".join(lines)}
 
     return await with_database(settings, work)
+
+
+async def backup_cmd(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    from bot.backup import backup
+
+    data = await backup(settings, args.file)
+    return {
+        "json": data,
+        "text": _t(
+            settings,
+            "cli.backup_done",
+            file=data["file"],
+            bytes=data["bytes"],
+            integrity=data["integrity"],
+        ),
+    }
+
+
+async def restore_cmd(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    from bot.backup import restore
+
+    data = await restore(settings, args.file)
+    return {
+        "json": data,
+        "text": _t(
+            settings,
+            "cli.restore_done",
+            file=data["file"],
+            database=data["database"],
+            integrity=data["integrity"],
+        ),
+    }

@@ -23,5 +23,10 @@ def configure(level: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         force=True,
     )
+    apply_levels(level)
+
+
+def apply_levels(level: str) -> None:
+    logging.getLogger().setLevel(level)
     for name in QUIET:
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level)))
