@@ -10,6 +10,7 @@ from handlers.messages import Button, Text, rows
 from storage.invites import normalize_code
 
 feature = Feature("core")
+LONG_TEXT = 15
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
 
 
@@ -79,6 +80,8 @@ async def fallback(ctx: Context) -> None:
         ctx.say("fallback.attachment")
     elif not text:
         ctx.say("fallback.empty")
+    elif len(text) >= LONG_TEXT:
+        ctx.say("fallback.long_text")  # an opinion typed without starting one, or after a restart
     else:
         ctx.say("fallback.unknown")
     await show_menu(ctx)

@@ -108,3 +108,36 @@ async def test_bad_input_while_writing(demo: Demo) -> None:
     assert "已取消" in await member.say("取消")
     assert "草稿已经不在" in await member.press("op:done:n")
     assert "没有待提交" in await member.press("op:send:n")
+
+
+async def test_a_target_that_is_gone_is_chosen_again(demo: Demo) -> None:
+    from sqlmodel import select
+
+    from storage.models import Member
+
+    member = await demo.person("member", "m1")
+    await member.say("提意见")
+    await member.tap("实名提意见")
+    await member.tap("某位领导")
+    await member.tap("林秀英")
+    await member.tap("建议")
+    await member.say("建议多下基层。")
+    await member.tap("完成")
+
+    async def leave(session: object) -> None:
+        query = select(Member).where(Member.name == "林秀英")
+        leader = (await session.exec(query)).one()  # type: ignore[attr-defined]
+        leader.active = False
+        session.add(leader)  # type: ignore[attr-defined]
+
+    await demo.db.run(leave)
+    assert "已经不在了" in await member.tap("提交")
+    assert "领导班子" in await member.tap("领导班子")  # straight back to the review
+    assert "编号 #1" in await member.tap("提交")
+    await member.say("/my")
+    assert "建议多下基层" in await member.tap("#1")
+
+
+async def test_free_text_without_a_dialogue_gets_a_hint(demo: Demo) -> None:
+    member = await demo.person("member", "m1")
+    assert "没有把这段文字当作意见保存" in await member.say("食堂的饭菜越来越差了,希望改进。")

@@ -61,7 +61,7 @@ async def _start(ctx: Context, *, anonymous: bool) -> None:
     ctx.begin(feature.name, "target", {"text": [], "refs": [], "files": []}, anonymous=anonymous)
     if anonymous:
         ctx.say("opinions.promise")
-    ctx.say("opinions.ask_target", buttons=target_buttons(ctx, _flag(ctx)))
+    ctx.say("opinions.ask_target", buttons=target_buttons(ctx, flag(ctx)))
 
 
 @feature.button("t", access=MEMBERS)
@@ -71,11 +71,11 @@ async def choose_target(ctx: Context) -> None:
     target = ctx.params[0] if ctx.params else ""
     if target == T.leader:
         team = await leaders(ctx)
-        buttons = [Button(m.name, feature.payload("tl", m.id, _flag(ctx))) for m in team]
+        buttons = [Button(m.name, feature.payload("tl", m.id, flag(ctx))) for m in team]
         ctx.say("opinions.ask_leader", buttons=rows(*buttons, per_row=3))
     elif target == T.department:
         departments = await ctx.db.orgs.departments(ctx.org.id) if ctx.org and ctx.org.id else []
-        buttons = [Button(d.name, feature.payload("td", d.id, _flag(ctx))) for d in departments]
+        buttons = [Button(d.name, feature.payload("td", d.id, flag(ctx))) for d in departments]
         ctx.say("opinions.ask_department", buttons=rows(*buttons, per_row=2))
     elif target in (T.team, T.general):
         await _set_target(ctx, target, None)
@@ -103,8 +103,11 @@ async def choose_department(ctx: Context) -> None:
 
 async def _set_target(ctx: Context, target: str, target_id: int | None) -> None:
     ctx.dialogue.data.update(target=target, target_id=target_id)
+    if ctx.dialogue.data.get("category") and ctx.dialogue.data["text"]:
+        await _review(ctx)  # the target was chosen again at submission: nothing else changes
+        return
     ctx.dialogue.step = "category"
-    ctx.say("opinions.ask_category", buttons=category_buttons(ctx, "c", _flag(ctx)))
+    ctx.say("opinions.ask_category", buttons=category_buttons(ctx, "c", flag(ctx)))
 
 
 @feature.button("c", access=MEMBERS)
@@ -143,7 +146,7 @@ async def write_text(ctx: Context) -> None:
             ctx.say("opinions.text_full", limit=TEXT_LIMIT, used=used, length=len(clean))
             return None
         data["text"].append(clean)
-    done = Button(ctx.t("opinions.done"), feature.payload("done", _flag(ctx)))
+    done = Button(ctx.t("opinions.done"), feature.payload("done", flag(ctx)))
     chars = sum(len(part) for part in data["text"])
     ctx.say("opinions.got_part", chars=chars, files=len(data["files"]), buttons=((done,),))
     return None
@@ -181,8 +184,8 @@ async def _review(ctx: Context) -> None:
         preview=text[:300] + ("…" if len(text) > 300 else ""),
     )
     buttons = rows(
-        Button(ctx.t("opinions.submit"), feature.payload("send", _flag(ctx))),
-        Button(ctx.t("opinions.more"), feature.payload("more", _flag(ctx))),
+        Button(ctx.t("opinions.submit"), feature.payload("send", flag(ctx))),
+        Button(ctx.t("opinions.more"), feature.payload("more", flag(ctx))),
     )
     ctx.say("opinions.review", summary=summary, buttons=buttons)
 
@@ -191,7 +194,7 @@ def at_step(ctx: Context, step: str) -> bool:
     return ctx.dialogue.feature == feature.name and ctx.dialogue.step == step
 
 
-def _flag(ctx: Context) -> str:
+def flag(ctx: Context) -> str:
     return "a" if ctx.dialogue.anonymous else "n"
 
 

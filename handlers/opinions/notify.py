@@ -51,3 +51,14 @@ async def tell_staff(ctx: Context, member_ids: list[int], item: Item, key: str) 
         )
         text = ctx.text_for(member, key, item=label)
         await ctx.push(member, [Text(text, ((view,),))], kind="opinion_staff")
+
+
+async def tell_problem_sources(
+    ctx: Context, problem_id: int, key: str, office: str, **params: object
+) -> None:
+    """News about a problem (linked to a rectification item, the item finished) goes to
+    everyone whose opinion it consolidates: a push to named authors, a thread post for
+    anonymous ones."""
+    named, anonymous = await ctx.db.opinions.problem_sources(problem_id)
+    for row in (*named, *anonymous):
+        await tell_author(ctx, Item(row), key, office, **params)

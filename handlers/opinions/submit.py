@@ -10,8 +10,8 @@ from sqlmodel import select
 from handlers.context import Context
 from handlers.feature import MEMBERS
 from handlers.messages import Forget
-from handlers.opinions.common import feature, main_leader
-from handlers.opinions.compose import at_step
+from handlers.opinions.common import feature, leaders, main_leader, target_buttons
+from handlers.opinions.compose import at_step, flag
 from storage.anonymity import (
     display_receipt,
     new_pseudonym,
@@ -27,6 +27,10 @@ from storage.opinion_models import Target as T
 async def submit(ctx: Context) -> None:
     if not at_step(ctx, "confirm"):
         ctx.say("opinions.nothing_to_send")
+        return
+    if not await _target_still_there(ctx):
+        ctx.dialogue.step = "target"
+        ctx.say("opinions.target_gone", buttons=target_buttons(ctx, flag(ctx)))
         return
     if ctx.dialogue.anonymous:
         await _submit_anonymous(ctx)
@@ -81,6 +85,17 @@ async def _submit_anonymous(ctx: Context) -> None:
     ctx.say("opinions.sent_anon", code=display_receipt(code))
     if refs:
         ctx.send(Forget(refs))
+
+
+async def _target_still_there(ctx: Context) -> bool:
+    """A leader who left or a department removed since the draft began."""
+    target, target_id = ctx.dialogue.data.get("target"), ctx.dialogue.data.get("target_id")
+    if target == T.leader:
+        return target_id in {m.id for m in await leaders(ctx)}
+    if target == T.department:
+        org_id = ctx.org.id if ctx.org and ctx.org.id else 0
+        return target_id in {d.id for d in await ctx.db.orgs.departments(org_id)}
+    return True
 
 
 async def _route_to_main_leader(ctx: Context, opinion: Opinion | AnonThread) -> None:
