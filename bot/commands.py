@@ -12,6 +12,7 @@ from config.settings import Settings
 from handlers.admin_ops import Links, create_invite, create_org, invite_summary
 from handlers.demo import seed_demo
 from handlers.roster import import_roster, read_xlsx
+from storage.anonymity import display_receipt
 from storage.db import Database
 from storage.invites import display_code
 from storage.migrate import current_revision, upgrade
@@ -191,8 +192,12 @@ async def demo(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
                     link=links.for_code(code)["web"],
                 )
             )
+        if found.receipt:
+            lines.append(_t(settings, "cli.demo_receipt", code=display_receipt(found.receipt)))
         lines.append(_t(settings, "cli.demo_web", url=settings.web_url))
         data = {"org": found.org_id, "invites": found.invites, "created": found.created}
+        if found.receipt:
+            data["receipt"] = found.receipt
         return {"json": data, "text": "\n".join(lines)}
 
     return await with_database(settings, work)

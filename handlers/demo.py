@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from sqlmodel import col, select
 
 from handlers.admin_ops import create_invite
+from handlers.demo_opinions import seed_opinions
 from storage.models import Invite, Member, OrgKind, Rank, Role, Stage
 from storage.repos import Repos
 
@@ -64,9 +65,10 @@ class Demo:
     org_id: int
     invites: dict[str, str]
     created: bool
+    receipt: str | None = None  # one demo anonymous opinion's code, to try /receipt
 
 
-async def seed_demo(db: Repos, today: date) -> Demo:
+async def seed_demo(db: Repos, today: date, *, opinions: bool = True) -> Demo:
     """Create the demo unit, unless one exists: then report the one there is."""
     existing = await db.orgs.demo()
     if existing is not None and existing.id is not None:
@@ -112,8 +114,9 @@ async def seed_demo(db: Repos, today: date) -> Demo:
     for role, name in PERSONAS.items():
         await create_invite(db, unit.id, role, member=people[name], actor=ACTOR)
     await create_invite(db, county.id, Role.supervisor, member=supervisor, actor=ACTOR)
+    receipt = await seed_opinions(db, unit.id, people, today) if opinions else None
     await db.audit.record(ACTOR, "demo.create", org_id=unit.id)
-    return Demo(unit.id, await demo_invites(db), created=True)
+    return Demo(unit.id, await demo_invites(db), created=True, receipt=receipt)
 
 
 async def _calendar(db: Repos, org_id: int, today: date) -> None:

@@ -140,7 +140,7 @@ async def demo(sqlite_db: Database) -> Demo:
 
     clock = Clock()
     services = make_services(clock)
-    found = await sqlite_db.run(lambda s: seed_demo(Repos(s), clock().date()))
+    found = await sqlite_db.run(lambda s: seed_demo(Repos(s), clock().date(), opinions=False))
     return Demo(
         sqlite_db,
         services,
