@@ -106,3 +106,20 @@ async def test_who_may_touch_an_opinion(demo: Demo) -> None:
     assert "没有找到" in await office.press("op:v:n999")
     assert "没有找到" in await office.press("op:v:a123456789")
     assert "没有找到" in await office.press("op:v:zz")
+
+
+async def test_figures_count_received_answered_and_overdue(demo: Demo) -> None:
+    member = await demo.person("member", "m1")
+    await write_named(member)
+    await write_named(member, text="第二条")
+    await write_anonymous(member)
+    office = await demo.person("admin", "a1")
+    await office.press("op:v:n1")
+    await office.tap("答复")
+    await office.say("已改。")
+    demo.clock.advance(days=1)
+    await demo.run_jobs()  # the anonymous one reaches the inbox
+    demo.clock.advance(days=5)
+    figures = await office.press("op:st")
+    assert "形式主义:2 / 1 / 1" in figures  # one answered, one overdue
+    assert "官僚主义:1 / 0 / 1" in figures  # the anonymous one, counted from its release

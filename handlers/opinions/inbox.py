@@ -9,10 +9,11 @@ from handlers.context import Context
 from handlers.feature import LEADERS
 from handlers.messages import Button, Text, rows
 from handlers.opinions.common import day_label, feature
+from handlers.opinions.figures import opinion_figures
 from handlers.opinions.items import Item, is_office, load_item, open_items
 from handlers.opinions.mine import opinion_view
 from handlers.opinions.receipt import thread_view
-from storage.opinion_models import CATEGORIES, AnonThread, Status
+from storage.opinion_models import AnonThread, Status
 
 PAGE = 8
 
@@ -103,27 +104,15 @@ async def item_view(ctx: Context, item: Item) -> Text:
 @feature.button("st", access=LEADERS)
 async def stats(ctx: Context) -> None:
     assert ctx.org is not None and ctx.org.id is not None
-    rows_ = await ctx.db.opinions.counts([ctx.org.id])
-    received = Counter[str]()
-    answered = Counter[str]()
-    for row in rows_:
-        received[row["category"]] += row["count"]
-        if row["status"] in (Status.replied, Status.closed):
-            answered[row["category"]] += row["count"]
-    items = await open_items(ctx) if is_office(ctx) else []
-    overdue = Counter(i.row.category for i in items if i.overdue(ctx, ctx.org.opinion_reply_days))
+    figures = await opinion_figures(ctx.db, [ctx.org.id], ctx.now(), ctx.zone)
     lines = [ctx.t("opinions.stats_header")]
-    for category in CATEGORIES:
-        if received[category]:
-            lines.append(
-                ctx.t(
-                    "opinions.stats_line",
-                    category=ctx.t(f"category.{category}"),
-                    received=received[category],
-                    answered=answered[category],
-                    overdue=overdue[category],
-                )
+    for category, received, answered, overdue in figures.rows():
+        lines.append(
+            ctx.t(
+                "opinions.stats_line", category=ctx.t(f"category.{category}"),
+                received=received, answered=answered, overdue=overdue,
             )
+        )  # fmt: skip
     if len(lines) == 1:
         lines.append(ctx.t("opinions.stats_none"))
     ctx.send(Text("\n".join(lines)))

@@ -8,7 +8,7 @@ from handlers.context import Context
 from handlers.messages import Button, Text
 from handlers.opinions.common import feature
 from handlers.opinions.items import Item
-from storage.opinion_models import AnonThread, Side
+from storage.opinion_models import AnonThread, Side, Status
 
 
 async def tell_author(ctx: Context, item: Item, key: str, office: str, **params: object) -> None:
@@ -21,9 +21,12 @@ async def tell_author(ctx: Context, item: Item, key: str, office: str, **params:
     author = await ctx.db.members.get(item.row.author_id)
     if author is None or not author.active:
         return
-    view = Button(ctx.text_for(author, "opinions.view"), feature.payload("mv", item.row.id))
+    buttons = [Button(ctx.text_for(author, "opinions.view"), feature.payload("mv", item.row.id))]
+    if item.row.status != Status.closed:
+        answer = ctx.text_for(author, "opinions.answer_back")
+        buttons.insert(0, Button(answer, feature.payload("ma", item.row.id)))
     text = ctx.text_for(author, key, id=item.row.id, office=office, **params)
-    await ctx.push(author, [Text(text, ((view,),))], kind="opinion_news")
+    await ctx.push(author, [Text(text, (tuple(buttons),))], kind="opinion_news")
 
 
 async def anonymous_news(ctx: Context, org_id: int) -> None:
