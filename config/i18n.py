@@ -1,6 +1,7 @@
 """Message catalogs: every user-facing string, Chinese by default, English complete.
 
-Catalogs are TOML files under config/locales, one per language; nested tables become
+Catalogs are TOML files under config/locales/<language>/, one file per feature (so that
+features grow their words without touching each other's files); nested tables become
 dotted keys (``[join] ok = "…"`` is ``join.ok``). Placeholders use ``{name}``.
 """
 
@@ -39,10 +40,17 @@ class Catalog:
 
     @classmethod
     def load(cls, directory: Path = _LOCALES) -> Catalog:
-        messages = {}
+        messages: dict[str, dict[str, str]] = {}
         for lang in LANGUAGES:
-            with (directory / f"{lang}.toml").open("rb") as fh:
-                messages[lang] = _flatten(tomllib.load(fh))
+            table: dict[str, str] = {}
+            for path in sorted((directory / lang).glob("*.toml")):
+                with path.open("rb") as fh:
+                    found = _flatten(tomllib.load(fh))
+                clash = table.keys() & found.keys()
+                if clash:
+                    raise ValueError(f"{path}: keys defined twice: {sorted(clash)}")
+                table.update(found)
+            messages[lang] = table
         return cls(messages)
 
     def keys(self, lang: str) -> set[str]:

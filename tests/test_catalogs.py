@@ -58,3 +58,9 @@ def test_every_entry_declares_who_may_use_it() -> None:
         assert entry.access == ANYONE or (
             isinstance(entry.access, frozenset) and entry.access and entry.access <= set(Role)
         ), entry
+
+
+def test_each_feature_file_exists_in_every_language() -> None:
+    folders = [ROOT / "config" / "locales" / lang for lang in LANGUAGES]
+    names = [sorted(p.name for p in folder.glob("*.toml")) for folder in folders]
+    assert names[0] and all(n == names[0] for n in names), names
