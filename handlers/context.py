@@ -106,11 +106,17 @@ class Context:
         kind: str,
         dedupe_key: str | None = None,
         not_before: datetime | None = None,
+        batch: str | None = None,
     ) -> None:
         if member.id is None:
             raise ValueError("cannot push to an unsaved member")
         await self.db.outbox.enqueue(
-            member.id, kind, to_json(replies), dedupe_key=dedupe_key, not_before=not_before
+            member.id,
+            kind,
+            to_json(replies),
+            dedupe_key=dedupe_key,
+            not_before=not_before,
+            batch=batch,
         )
         self.queued += 1
 

@@ -59,6 +59,8 @@ class Organization(SQLModel, table=True):
     anonymous_min_members: int = 5  # below this, no anonymous box (SPEC §6)
     opinion_reply_days: int = 5  # an opinion unanswered this long is overdue
     anonymous_release_hour: int = 8  # the daily batch release of anonymous opinions
+    remind_day_before_at: str = Field(default="18:00", max_length=5)  # "" for none
+    remind_minutes_before: int = 60  # 0 for none
     created_at: datetime = _when()
 
 
@@ -82,6 +84,7 @@ class Member(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("org_id", "phone"),
         UniqueConstraint("org_id", "employee_no"),
+        UniqueConstraint("calendar_token", name="uq_member_calendar_token"),
     )
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organization.id", index=True)
@@ -96,6 +99,7 @@ class Member(SQLModel, table=True):
     language: str | None = Field(default=None, max_length=8)
     active: bool = True
     last_channel: str | None = Field(default=None, max_length=16)
+    calendar_token: str | None = Field(default=None, max_length=40)  # the .ics link's secret
     created_at: datetime = _when()
 
 
@@ -168,6 +172,7 @@ class OutboxMessage(SQLModel, table=True):
     kind: str = Field(max_length=32)
     payload: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
     dedupe_key: str | None = Field(default=None, max_length=120, unique=True)
+    batch: str | None = Field(default=None, max_length=60, index=True)  # e.g. "broadcast:12"
     status: str = Field(default=OutboxStatus.queued, max_length=16)
     attempts: int = 0
     not_before: datetime = _when()

@@ -33,6 +33,7 @@ class OutboxRepo:
         *,
         dedupe_key: str | None = None,
         not_before: datetime | None = None,
+        batch: str | None = None,
     ) -> None:
         """Queue a message; a second row with the same ``dedupe_key`` is silently dropped."""
         values = {
@@ -40,6 +41,7 @@ class OutboxRepo:
             "kind": kind,
             "payload": payload,
             "dedupe_key": dedupe_key,
+            "batch": batch,
             "status": OutboxStatus.queued,
             "attempts": 0,
             "not_before": not_before or utcnow(),
@@ -91,10 +93,12 @@ class OutboxRepo:
             row.not_before = utcnow() + timedelta(seconds=delay)
         self.session.add(row)
 
-    async def counts(self, kind: str | None = None) -> dict[str, int]:
+    async def counts(self, kind: str | None = None, *, batch: str | None = None) -> dict[str, int]:
         query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
         if kind is not None:
             query = query.where(OutboxMessage.kind == kind)
+        if batch is not None:
+            query = query.where(OutboxMessage.batch == batch)
         return {status: n for status, n in (await self.session.exec(query)).all()}
 
     async def next_due(self) -> datetime | None:

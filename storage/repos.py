@@ -11,6 +11,7 @@ from storage.members import MemberRepo
 from storage.opinions import OpinionRepo
 from storage.orgs import OrgRepo
 from storage.outbox import OutboxRepo
+from storage.study import StudyRepo
 
 
 class Repos:
@@ -23,3 +24,4 @@ class Repos:
         self.audit = AuditRepo(session)
         self.outbox = OutboxRepo(session)
         self.opinions = OpinionRepo(session)
+        self.study = StudyRepo(session)
