@@ -1,8 +1,9 @@
-"""The scheduler: once a minute, the features' timed work turns into outbox rows.
+"""The scheduler: turns due moments (reminders, broadcasts) and the features' periodic work
+(the daily anonymous release, overdue reminders) into outbox rows.
 
-Each feature's job is idempotent (it marks what it did in the same transaction as the
-messages it queues, with dedupe keys), so a second process or a late tick sends nothing
-twice. The study/reminders issue grows this into per-minute fan-out with a lock.
+Due moments are checked every few seconds, so a reminder is queued within seconds of its
+time; periodic jobs run once a minute. Both are idempotent (handlers/schedule.py), so a
+second process or a late tick sends nothing twice.
 """
 
 from __future__ import annotations
@@ -10,20 +11,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
-from datetime import datetime
+from collections.abc import Callable
+from datetime import timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.context import Services
-from handlers.opinions import jobs as opinion_jobs
+from handlers.registry import DUE_SOURCES, JOBS, Job
+from handlers.schedule import GRACE, Report, run_due
 from storage.db import Database
 from storage.repos import Repos
 
 log = logging.getLogger(__name__)
-TICK = 60.0
-Job = Callable[[Repos, Services, datetime], Awaitable[dict[str, int]]]
-JOBS: tuple[tuple[str, Job], ...] = (("opinions", opinion_jobs.run_due),)
+DUE_TICK = 5.0
+JOB_EVERY = 12  # due ticks between periodic jobs: once a minute
 
 
 class Scheduler:
@@ -33,12 +34,14 @@ class Scheduler:
         services: Services,
         *,
         on_queued: Callable[[], None] | None = None,
-        tick: float = TICK,
+        tick: float = DUE_TICK,
+        grace: timedelta = GRACE,
     ) -> None:
         self.db = db
         self.services = services
         self.on_queued = on_queued
         self.tick = tick
+        self.grace = grace
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -51,7 +54,17 @@ class Scheduler:
                 await self._task
             self._task = None
 
-    async def run_once(self) -> dict[str, dict[str, int]]:
+    async def run_due(self) -> Report:
+        report = await run_due(
+            self.db, self.services, DUE_SOURCES, self.services.clock(), grace=self.grace
+        )
+        if report.messages and self.on_queued is not None:
+            self.on_queued()
+        if report.skipped:
+            log.warning("skipped %d due moments missed by more than %s", report.skipped, self.grace)
+        return report
+
+    async def run_jobs(self) -> dict[str, dict[str, int]]:
         now = self.services.clock()
         results: dict[str, dict[str, int]] = {}
         for name, job in JOBS:
@@ -68,6 +81,13 @@ class Scheduler:
         return results
 
     async def _loop(self) -> None:
+        ticks = 0
         while True:
-            await self.run_once()
+            try:
+                await self.run_due()
+                if ticks % JOB_EVERY == 0:
+                    await self.run_jobs()
+            except Exception:
+                log.exception("scheduler tick failed; trying again")
+            ticks += 1
             await asyncio.sleep(self.tick)

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
 from handlers import core, membership, opinions
+from handlers.context import Services
 from handlers.feature import Feature
 from handlers.menu import show_menu
+from handlers.opinions import jobs as opinion_jobs
 from handlers.router import Router
+from handlers.schedule import Source
+from storage.repos import Repos
 
 FEATURES: tuple[Feature, ...] = (
     membership.feature,
@@ -16,3 +23,12 @@ FEATURES: tuple[Feature, ...] = (
 
 def build_router() -> Router:
     return Router(FEATURES, fallback=core.fallback, menu=show_menu)
+
+
+Job = Callable[[Repos, Services, datetime], Awaitable[dict[str, int]]]
+
+# Periodic work, once a minute, in this order.
+JOBS: tuple[tuple[str, Job], ...] = (("opinions", opinion_jobs.run_due),)
+
+# Due moments (reminders, broadcasts), checked every few seconds.
+DUE_SOURCES: tuple[Source, ...] = ()

@@ -10,18 +10,20 @@ an InputFile is uploaded), the same exceptions (``TimedOut`` for any timeout,
         .request(AiohttpRequest())
         .get_updates_request(AiohttpRequest(connection_pool_size=1))
 
-Timeouts map onto aiohttp's as follows: ``connect_timeout`` is the socket connect
-(``sock_connect``); ``pool_timeout`` plus ``connect_timeout`` bound getting a connection
-at all, pool wait included (``connect``); ``read_timeout`` is the longest silence from the
-server once the request is sent (``sock_read``). aiohttp has no write timeout of its own,
-so ``write_timeout`` (``media_write_timeout`` for uploads) bounds the whole request
-together with the others: ``total`` is the sum of all four when all are finite.
+The pool is ours: at most ``connection_pool_size`` requests are in flight, and a request
+that cannot get a slot within ``pool_timeout`` fails with ``TimedOut`` without being sent,
+as with httpx. The other timeouts map onto aiohttp's: ``connect_timeout`` bounds opening
+a connection (``connect``, ``sock_connect``); ``read_timeout`` is the longest silence
+from the server once the request is sent (``sock_read``). aiohttp has no write timeout,
+so ``write_timeout`` (``media_write_timeout`` for uploads) bounds the whole request with
+the other two: ``total`` is connect + write + read when all three are finite.
 
 Unlike httpx, no proxy is read from the environment: pass ``proxy=`` explicitly.
 """
 
 from __future__ import annotations
 
+import asyncio
 from urllib.parse import urlencode
 
 import aiohttp
@@ -31,6 +33,10 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+POOL_TIMEOUT = (
+    "Pool timeout: All connections in the connection pool are occupied. Request was *not* "
+    "sent to Telegram. Consider adjusting the connection pool size or the pool timeout."
+)
 
 
 class AiohttpRequest(BaseRequest):
@@ -45,6 +51,7 @@ class AiohttpRequest(BaseRequest):
         "_read_timeout",
         "_session",
         "_shut_down",
+        "_slots",
         "_write_timeout",
     )
 
@@ -68,6 +75,7 @@ class AiohttpRequest(BaseRequest):
         self._media_write_timeout = media_write_timeout
         self._proxy = proxy
         self._session: aiohttp.ClientSession | None = None
+        self._slots = asyncio.Semaphore(connection_pool_size)
         self._shut_down = False
 
     @property
@@ -93,6 +101,7 @@ class AiohttpRequest(BaseRequest):
             await session.close()
 
     def _new_session(self) -> aiohttp.ClientSession:
+        self._slots = asyncio.Semaphore(self._pool_size)  # bound to the loop that uses it
         connector = aiohttp.TCPConnector(limit=self._pool_size, limit_per_host=0)
         return aiohttp.ClientSession(
             connector=connector,
@@ -124,7 +133,6 @@ class AiohttpRequest(BaseRequest):
             self._read_timeout if isinstance(read_timeout, DefaultValue) else read_timeout,
             write_timeout,
             self._connect_timeout if isinstance(connect_timeout, DefaultValue) else connect_timeout,
-            self._pool_timeout if isinstance(pool_timeout, DefaultValue) else pool_timeout,
         )
         body: aiohttp.FormData | bytes | None = None
         headers = None
@@ -132,29 +140,38 @@ class AiohttpRequest(BaseRequest):
             body = _multipart(params, files)
         elif params:
             body, headers = urlencode(params).encode("ascii"), FORM
+        await self._acquire(
+            self._pool_timeout if isinstance(pool_timeout, DefaultValue) else pool_timeout
+        )
         try:
             async with self._session.request(
                 method, url, data=body, headers=headers, timeout=timeout, proxy=self._proxy
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as err:  # aiohttp's own timeouts derive from it
-            if isinstance(err, aiohttp.ConnectionTimeoutError):
-                raise TimedOut(
-                    "Timed out getting a connection: the pool may be full (pool_timeout) or the "
-                    "server slow to accept (connect_timeout)"
-                ) from err
             raise TimedOut from err
         except aiohttp.ClientError as err:
             raise NetworkError(f"aiohttp.{type(err).__name__}: {err}") from err
+        finally:
+            self._slots.release()
+
+    async def _acquire(self, pool_timeout: float | None) -> None:
+        if not self._slots.locked():
+            await self._slots.acquire()  # returns at once: no timer on the common path
+            return
+        try:
+            async with asyncio.timeout(pool_timeout):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise TimedOut(POOL_TIMEOUT) from None
 
 
 def _timeout(
-    read: float | None, write: float | None, connect: float | None, pool: float | None
+    read: float | None, write: float | None, connect: float | None
 ) -> aiohttp.ClientTimeout:
-    phases = (read, write, connect, pool)
-    total = None if any(p is None for p in phases) else sum(p for p in phases if p is not None)
-    acquire = None if connect is None or pool is None else connect + pool
-    return aiohttp.ClientTimeout(total=total, connect=acquire, sock_connect=connect, sock_read=read)
+    phases = (read, write, connect)
+    total = None if None in phases else sum(p for p in phases if p is not None)
+    return aiohttp.ClientTimeout(total=total, connect=connect, sock_connect=connect, sock_read=read)
 
 
 def _multipart(params: dict[str, str], files: UploadFileDict) -> aiohttp.FormData:

@@ -9,11 +9,10 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 
 from handlers.context import Context, Services
-from handlers.messages import Incoming
 from handlers.opinions.common import admins
 from handlers.opinions.items import OPEN, Item
 from handlers.opinions.notify import tell_staff
-from handlers.state import Dialogue
+from handlers.schedule import job_context
 from storage.models import Organization
 from storage.opinion_models import AnonThread, Opinion
 from storage.repos import Repos
@@ -22,7 +21,7 @@ ESCALATE_AFTER = 2  # days past the deadline before the office hears of it too
 
 
 async def run_due(db: Repos, services: Services, now: datetime) -> dict[str, int]:
-    ctx = Context(Incoming("scheduler", "-"), db, services, Dialogue(), services.default_language)
+    ctx = job_context(db, services)
     released = await release_anonymous(ctx, now)
     reminded = await remind_overdue(ctx, now)
     return {"released": released, "reminded": reminded}
