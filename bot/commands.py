@@ -103,7 +103,12 @@ async def org_create(args: argparse.Namespace, settings: Settings) -> dict[str, 
     async def work(db: Database) -> dict[str, Any]:
         org = await db.run(
             lambda s: create_org(
-                Repos(s), args.name, kind=args.kind, parent_id=args.parent, actor=CLI_ACTOR
+                Repos(s),
+                args.name,
+                kind=args.kind,
+                parent_id=args.parent,
+                actor=CLI_ACTOR,
+                timezone=settings.timezone,
             )
         )
         data = {"id": org.id, "name": org.name, "kind": org.kind, "parent": org.parent_id}
@@ -166,7 +171,8 @@ async def demo(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
             repos = Repos(session)
             if args.if_empty and await repos.orgs.count() and await repos.orgs.demo() is None:
                 return None
-            return await seed_demo(repos, utcnow().astimezone(settings.zone).date())
+            today = utcnow().astimezone(settings.zone).date()
+            return await seed_demo(repos, today, zone=settings.timezone)
 
         found = await db.run(seed)
         if found is None:

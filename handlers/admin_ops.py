@@ -45,6 +45,7 @@ async def create_org(
     kind: str = OrgKind.unit,
     parent_id: int | None = None,
     actor: str,
+    timezone: str | None = None,
 ) -> Organization:
     name = " ".join(name.split())
     if not name or len(name) > ORG_NAME_LIMIT:
@@ -54,6 +55,10 @@ async def create_org(
     if parent_id is not None and await db.orgs.get(parent_id) is None:
         raise OpError("ops.no_org", org=parent_id)
     org = await db.orgs.create(name, kind=kind, parent_id=parent_id)
+    if timezone is None and parent_id is not None:
+        parent = await db.orgs.get(parent_id)
+        timezone = parent.timezone if parent else None
+    org.timezone = timezone
     await db.audit.record(actor, "org.create", org_id=org.id, name=name, kind=kind)
     return org
 

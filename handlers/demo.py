@@ -68,13 +68,16 @@ class Demo:
     receipt: str | None = None  # one demo anonymous opinion's code, to try /receipt
 
 
-async def seed_demo(db: Repos, today: date, *, opinions: bool = True) -> Demo:
+async def seed_demo(
+    db: Repos, today: date, *, opinions: bool = True, zone: str = "Asia/Shanghai"
+) -> Demo:
     """Create the demo unit, unless one exists: then report the one there is."""
     existing = await db.orgs.demo()
     if existing is not None and existing.id is not None:
         return Demo(existing.id, await demo_invites(db), created=False)
     county = await db.orgs.create(COUNTY, kind=OrgKind.county)
     unit = await db.orgs.create(UNIT, kind=OrgKind.unit, parent_id=county.id, is_demo=True)
+    county.timezone = unit.timezone = zone
     assert county.id is not None and unit.id is not None
     departments = {name: await db.orgs.department(unit.id, name) for name in DEPARTMENTS}
     people: dict[str, Member] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from handlers import core, membership, opinions
+from handlers import core, deadlines, membership, opinions
 from handlers.context import Services
 from handlers.feature import Feature
 from handlers.menu import show_menu
@@ -17,6 +17,7 @@ from storage.repos import Repos
 FEATURES: tuple[Feature, ...] = (
     membership.feature,
     opinions.feature,
+    deadlines.feature,
     core.feature,
 )
 
@@ -31,4 +32,4 @@ Job = Callable[[Repos, Services, datetime], Awaitable[dict[str, int]]]
 JOBS: tuple[tuple[str, Job], ...] = (("opinions", opinion_jobs.run_due),)
 
 # Due moments (reminders, broadcasts), checked every few seconds.
-DUE_SOURCES: tuple[Source, ...] = ()
+DUE_SOURCES: tuple[Source, ...] = (deadlines.deadline_reminders,)

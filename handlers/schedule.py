@@ -14,6 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -22,6 +23,7 @@ from handlers.context import Context, Services
 from handlers.messages import Incoming
 from handlers.state import Dialogue
 from storage.db import Database
+from storage.models import Organization
 from storage.repos import Repos
 from storage.study_models import SchedulerRun
 
@@ -29,6 +31,7 @@ log = logging.getLogger(__name__)
 GRACE = timedelta(hours=1)
 HORIZON = timedelta(days=7)  # how far back a restart still looks, to record skips
 ON_TIME = timedelta(minutes=2)
+FALLBACK_ZONE = "Asia/Shanghai"
 
 FanOut = Callable[[Context, bool], Awaitable[int]]  # (ctx, late) → messages queued
 
@@ -50,6 +53,11 @@ class Report:
     skipped: int = 0
     messages: int = 0
     lateness: list[float] = field(default_factory=list)
+
+
+def org_zone(org: Organization | None) -> ZoneInfo:
+    """An organization's time zone; organizations are created with the service's."""
+    return ZoneInfo(org.timezone if org is not None and org.timezone else FALLBACK_ZONE)
 
 
 def job_context(db: Repos, services: Services) -> Context:
