@@ -10,7 +10,6 @@ is assigned to, who answers it.
 
 from __future__ import annotations
 
-import secrets
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.types import RandomId, UTCDateTime, utcnow
+from storage.types import RandomId, UTCDateTime, random_id, utcnow
 
 CATEGORIES = ("formalism", "bureaucratism", "hedonism", "extravagance", "suggestion", "other")
 
@@ -40,10 +39,6 @@ class Status(StrEnum):
 class Side(StrEnum):
     author = "author"
     office = "office"
-
-
-def random_id() -> int:
-    return secrets.randbits(62) + 1
 
 
 class Opinion(SQLModel, table=True):
@@ -136,11 +131,11 @@ class Problem(SQLModel, table=True):
 
 
 class ProblemItemLink(SQLModel, table=True):
-    """Problem → rectification item; the ledger's table adds the foreign key later."""
+    """Problem → the rectification items that answer it."""
 
     __tablename__ = "problem_item"
     problem_id: int = Field(foreign_key="problem.id", primary_key=True)
-    item_id: int = Field(primary_key=True)
+    item_id: int = Field(foreign_key="rectification_item.id", primary_key=True)
 
 
 class AppSecret(SQLModel, table=True):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,3 +40,8 @@ def utcnow() -> datetime:
 # A 64-bit id. On SQLite it must be spelled INTEGER to be the rowid itself; otherwise
 # SQLite keeps a hidden, sequential rowid that would tell the order rows were written.
 RandomId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def random_id() -> int:
+    """A random positive 62-bit id, for rows whose order of writing must not show."""
+    return secrets.randbits(62) + 1

@@ -69,3 +69,13 @@ def test_anonymous_dates_are_days_and_ids_are_random() -> None:
         assert id_column.autoincrement is False and id_column.default is not None
         # On SQLite the id must be the rowid itself, or a hidden sequential rowid remains.
         assert id_column.type.compile(dialect=sqlite.dialect()) == "INTEGER"
+
+
+def test_ratings_keep_who_apart_from_what() -> None:
+    tables = SQLModel.metadata.tables
+    assert set(tables["rating_participation"].columns.keys()) == {"item_id", "member_id"}
+    assert set(tables["rating_tally"].columns.keys()) == {"item_id", "choice", "count"}
+    assert set(tables["rating_comment"].columns.keys()) == {"id", "item_id", "text", "day"}
+    assert tables["rating_comment"].columns["id"].autoincrement is False
+    for name in ("rating_tally", "rating_comment"):
+        assert "member" not in _fk_targets(name).values(), name
