@@ -7,6 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.audit import AuditRepo
 from storage.dialogue import DialogueRepo
 from storage.invites import InviteRepo
+from storage.ledger import LedgerRepo
 from storage.members import MemberRepo
 from storage.opinions import OpinionRepo
 from storage.orgs import OrgRepo
@@ -25,3 +26,4 @@ class Repos:
         self.outbox = OutboxRepo(session)
         self.opinions = OpinionRepo(session)
         self.study = StudyRepo(session)
+        self.ledger = LedgerRepo(session)
