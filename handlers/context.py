@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from config.i18n import Catalog
 from handlers.messages import Button, Incoming, Reply, Text, to_json
-from handlers.state import AttemptLimiter, Dialogue, MemoryDialogues
+from handlers.state import AttemptLimiter, Dialogue, MemoryDialogues, MixPool
 from storage.models import ChannelIdentity, Member, Organization
 from storage.repos import Repos
 from storage.types import utcnow
@@ -33,6 +33,7 @@ class Services:
     invite_guesses: AttemptLimiter = field(default_factory=lambda: AttemptLimiter(10, 600))
     receipt_guesses: AttemptLimiter = field(default_factory=lambda: AttemptLimiter(10, 600))
     anon_submissions: AttemptLimiter = field(default_factory=lambda: AttemptLimiter(5, 3600))
+    ratings: MixPool = field(default_factory=MixPool)
     max_text: int = 4096
     router: Router | None = None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from handlers import core, deadlines, membership, opinions
+from handlers import core, deadlines, ledger, membership, opinions
 from handlers.context import Services
 from handlers.feature import Feature
 from handlers.menu import show_menu
@@ -18,6 +18,7 @@ FEATURES: tuple[Feature, ...] = (
     membership.feature,
     opinions.feature,
     deadlines.feature,
+    ledger.feature,
     core.feature,
 )
 
@@ -29,7 +30,10 @@ def build_router() -> Router:
 Job = Callable[[Repos, Services, datetime], Awaitable[dict[str, int]]]
 
 # Periodic work, once a minute, in this order.
-JOBS: tuple[tuple[str, Job], ...] = (("opinions", opinion_jobs.run_due),)
+JOBS: tuple[tuple[str, Job], ...] = (
+    ("opinions", opinion_jobs.run_due),
+    ("ratings", ledger.ratings.flush_daily),
+)
 
 # Due moments (reminders, broadcasts), checked every few seconds.
-DUE_SOURCES: tuple[Source, ...] = (deadlines.deadline_reminders,)
+DUE_SOURCES: tuple[Source, ...] = (deadlines.deadline_reminders, ledger.item_reminders)

@@ -103,3 +103,29 @@ class KeyedLocks:
                 del self._locks[key]
             else:
                 self._locks[key] = (lock, users - 1)
+
+
+class MixPool:
+    """Anonymous choices (ratings, survey answers) wait here, in memory only, until enough
+    people's can be written in one transaction: then not even the order of writes can tie
+    one person to one choice (SPEC §6). ``scope`` groups what may be mixed (an organization)."""
+
+    def __init__(self, size: int = 5) -> None:
+        self.size = size
+        self._entries: dict[Hashable, list[tuple[Hashable, object]]] = {}
+        self.flushed_on: dict[Hashable, object] = {}  # the day a scope's remainder was written
+
+    def holds(self, scope: Hashable, who: Hashable) -> bool:
+        return any(w == who for w, _ in self._entries.get(scope, []))
+
+    def add(self, scope: Hashable, who: Hashable, entry: object) -> list[tuple[Hashable, object]]:
+        """Keep an entry; returns the whole batch (and forgets it) once it is big enough."""
+        batch = self._entries.setdefault(scope, [])
+        batch.append((who, entry))
+        return self.take(scope) if len(batch) >= self.size else []
+
+    def take(self, scope: Hashable) -> list[tuple[Hashable, object]]:
+        return self._entries.pop(scope, [])
+
+    def scopes(self) -> list[Hashable]:
+        return list(self._entries)
