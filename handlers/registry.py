@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from handlers import core, deadlines, ledger, membership, opinions
+from handlers import core, deadlines, ledger, membership, office, opinions
 from handlers.context import Services
 from handlers.feature import Feature
 from handlers.menu import show_menu
@@ -19,6 +19,7 @@ FEATURES: tuple[Feature, ...] = (
     opinions.feature,
     deadlines.feature,
     ledger.feature,
+    office.feature,
     core.feature,
 )
 

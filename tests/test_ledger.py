@@ -177,3 +177,18 @@ async def test_a_remainder_of_ratings_is_written_at_the_daily_hour(demo: Demo) -
     await voter.tap("满意")
     await demo.db.run(lambda s: flush_daily(Repos(s), demo.services, demo.clock()))
     assert await demo.db.run(lambda s: Repos(s).ledger.tally(item_id)) == {"satisfied": 1}
+
+
+async def test_admin_menu_and_a_leaders_review_queue(demo: Demo) -> None:
+    office = await demo.person("admin", "a1")
+    await office.say("管理")
+    labels = [b.label for b in office.buttons()]
+    assert {"意见箱", "问题清单", "统计", "台帐管理", "截止管理"} <= set(labels)
+    assert "整改台帐" in await office.tap("台帐管理")
+    await create_item(office)
+    cadre = await demo.person("cadre", "c1")
+    await cadre.say("整改")
+    await cadre.tap("已完成,申请验收")
+    leader = await demo.person("leader", "l1")
+    assert "待你验收:整改事项 #1" in await leader.say("管理")
+    assert "已通过验收" in await leader.tap("通过验收")

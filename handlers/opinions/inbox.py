@@ -18,26 +18,13 @@ from storage.opinion_models import AnonThread, Status
 PAGE = 8
 
 
-@feature.command("admin", access=LEADERS, keywords=("管理",))
-async def admin(ctx: Context) -> None:
-    if not is_office(ctx):
-        await _inbox(ctx, 0)
-        return
-    buttons = rows(
-        Button(ctx.t("opinions.inbox"), feature.payload("ib", 0)),
-        Button(ctx.t("opinions.problems"), feature.payload("pl")),
-        Button(ctx.t("opinions.stats"), feature.payload("st")),
-    )
-    ctx.say("opinions.admin_menu", buttons=buttons)
-
-
 @feature.button("ib", access=LEADERS)
 async def inbox(ctx: Context) -> None:
     offset = int(ctx.params[0]) if ctx.params and ctx.params[0].isdigit() else 0
-    await _inbox(ctx, offset)
+    await show_inbox(ctx, offset)
 
 
-async def _inbox(ctx: Context, offset: int) -> None:
+async def show_inbox(ctx: Context, offset: int = 0) -> None:
     assert ctx.org is not None
     items = await open_items(ctx)
     days = ctx.org.opinion_reply_days
