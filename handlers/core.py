@@ -28,7 +28,7 @@ async def cancel(ctx: Context) -> None:
         ctx.send(Text(ctx.t("cancel.nothing"), await menu_buttons(ctx)))
 
 
-@feature.command("lang", access=ANYONE, keywords=("语言", "language"))
+@feature.command("lang", access=ANYONE, keywords=("语言", "language"), menu=False)
 async def language(ctx: Context) -> None:
     choice = ctx.args.strip().lower()
     if not choice:

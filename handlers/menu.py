@@ -24,10 +24,13 @@ def _available(ctx: Context, stage: str | None) -> list[Command]:
 
 
 async def menu_buttons(ctx: Context) -> tuple[tuple[Button, ...], ...]:
+    """What matters in this stage first, a few of them, and always 帮助 for the rest."""
     if ctx.member is None:
         return ()
-    commands = [c for c in _available(ctx, await current_stage(ctx)) if c.menu][:MENU_SIZE]
-    return rows(*(Button(ctx.t(f"label.{c.name}"), MENU_PREFIX + c.name) for c in commands))
+    usable = [c for c in _available(ctx, await current_stage(ctx)) if c.menu]
+    chosen = [c for c in usable if c.name != "help"][: MENU_SIZE - 1]
+    chosen += [c for c in usable if c.name == "help"]
+    return rows(*(Button(ctx.t(f"label.{c.name}"), MENU_PREFIX + c.name) for c in chosen))
 
 
 async def show_menu(ctx: Context) -> None:
