@@ -93,7 +93,7 @@ async def test_bad_input(demo: Demo) -> None:
     assert "1 到 200" in await office.say("长" * 201)
     await office.say("心得体会")
     await office.tap("心得体会")
-    assert "没看懂" in await office.say("下周五")
+    assert "没看懂" in await office.say("等有空再说")
     assert "已经过去" in await office.say("2020-01-01 09:00")
     await office.say("2026-12-01 18:00")
     await office.tap("全体")

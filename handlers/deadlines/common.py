@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from handlers.context import Context
 from handlers.feature import Feature
+from handlers.timeparse import TimeParseError, parse_when
 from storage.models import Member
 from storage.study_models import Deadline
 
@@ -14,14 +15,16 @@ SUBMIT_LIMIT = 20_000  # characters of a text submission (a self-examination rep
 
 
 def parse_time(ctx: Context, text: str) -> datetime | None:
-    """The organization's local time typed as YYYY-MM-DD HH:MM; None if unreadable.
-
-    One place to swap for the natural-language parser (handlers/timeparse.py)."""
+    """A moment as people type it ("12月20日18点", "下周五 17:00"); a day alone means its
+    end. Says what was wrong, with an example, and returns None when it cannot."""
     try:
-        local = datetime.strptime(" ".join(text.split()), "%Y-%m-%d %H:%M")
-    except ValueError:
+        found = parse_when(text, ctx.now(), ctx.zone)
+    except TimeParseError as problem:
+        ctx.say(problem.reason_key, **problem.params_for(ctx.zone, ctx.lang, now=ctx.now()))
         return None
-    return local.replace(tzinfo=ctx.zone)
+    if found.date_only:
+        return found.start + timedelta(days=1, minutes=-1)
+    return found.start
 
 
 def when(ctx: Context, moment: datetime) -> str:

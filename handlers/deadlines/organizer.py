@@ -81,10 +81,6 @@ async def kind(ctx: Context) -> None:
 async def due(ctx: Context) -> None:
     moment = parse_time(ctx, ctx.args)
     if moment is None:
-        ctx.say("deadlines.due_unreadable")
-        return
-    if moment <= ctx.now():
-        ctx.say("deadlines.due_past")
         return
     ctx.dialogue.data["due"] = moment.isoformat()
     ctx.dialogue.step = "audience"

@@ -13,6 +13,7 @@ from handlers.feature import ADMINS
 from handlers.ledger.common import day, feature, overdue, status_words
 from handlers.messages import Button, Text, rows
 from handlers.opinions.notify import tell_problem_sources
+from handlers.timeparse import TimeParseError, parse_when
 from storage.ledger_models import RectificationItem, Visibility
 from storage.models import Member, Role
 
@@ -84,14 +85,12 @@ async def create_step(ctx: Context) -> None:
             return
         data[field] = words
     elif field == "deadline":
-        when = _date(words)
-        if when is None:
-            ctx.say("ledger.deadline_unreadable")
+        try:
+            found = parse_when(words, ctx.now(), ctx.zone)
+        except TimeParseError as problem:
+            ctx.say(problem.reason_key, **problem.params_for(ctx.zone, ctx.lang, now=ctx.now()))
             return
-        if when < ctx.today():
-            ctx.say("ledger.deadline_past")
-            return
-        data["deadline"] = when.isoformat()
+        data["deadline"] = found.start.astimezone(ctx.zone).date().isoformat()
     elif field in ("leader", "person"):
         chosen = await _named(ctx, words, leaders_only=field == "leader")
         if chosen is None:
@@ -197,10 +196,3 @@ async def _named(ctx: Context, name: str, *, leaders_only: bool) -> Member | Non
         await _ask_person(ctx, "leader" if leaders_only else "person")
         return None
     return matches[0]
-
-
-def _date(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text.replace("/", "-"))
-    except ValueError:
-        return None
