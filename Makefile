@@ -20,8 +20,14 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: $(DEV_STAMP)
+BENCH_STAMP := $(VENV)/.installed-bench
+
+bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench
+
+$(BENCH_STAMP): bench/requirements.txt $(DEV_STAMP)
+	$(BIN)/pip install --quiet -r bench/requirements.txt
+	@touch $@
 
 browser:
 	@scripts/ensure-chromium

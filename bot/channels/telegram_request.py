@@ -125,7 +125,8 @@ class AiohttpRequest(BaseRequest):
             raise RuntimeError("This AiohttpRequest is not initialized!")
         if self._session is None:  # used without initialize(), as HTTPXRequest allows
             self._session = self._new_session()
-        files = request_data.multipart_data if request_data is not None else None
+        uploads = request_data is not None and request_data.contains_files
+        files = request_data.multipart_data if request_data is not None and uploads else None
         params = request_data.json_parameters if request_data is not None else {}
         if isinstance(write_timeout, DefaultValue):
             write_timeout = self._media_write_timeout if files else self._write_timeout
@@ -140,8 +141,9 @@ class AiohttpRequest(BaseRequest):
             body = _multipart(params, files)
         elif params:
             body, headers = urlencode(params).encode("ascii"), FORM
-        await self._acquire(
-            self._pool_timeout if isinstance(pool_timeout, DefaultValue) else pool_timeout
+        slots = self._slots  # the one acquired is the one released, across a re-initialize
+        await _acquire(
+            slots, self._pool_timeout if isinstance(pool_timeout, DefaultValue) else pool_timeout
         )
         try:
             async with self._session.request(
@@ -153,17 +155,18 @@ class AiohttpRequest(BaseRequest):
         except aiohttp.ClientError as err:
             raise NetworkError(f"aiohttp.{type(err).__name__}: {err}") from err
         finally:
-            self._slots.release()
+            slots.release()
 
-    async def _acquire(self, pool_timeout: float | None) -> None:
-        if not self._slots.locked():
-            await self._slots.acquire()  # returns at once: no timer on the common path
-            return
-        try:
-            async with asyncio.timeout(pool_timeout):
-                await self._slots.acquire()
-        except TimeoutError:
-            raise TimedOut(POOL_TIMEOUT) from None
+
+async def _acquire(slots: asyncio.Semaphore, pool_timeout: float | None) -> None:
+    if not slots.locked():
+        await slots.acquire()  # returns at once: no timer on the common path
+        return
+    try:
+        async with asyncio.timeout(pool_timeout):
+            await slots.acquire()
+    except TimeoutError:
+        raise TimedOut(POOL_TIMEOUT) from None
 
 
 def _timeout(
