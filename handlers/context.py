@@ -52,6 +52,7 @@ class Context:
     params: tuple[str, ...] = ()
     replies: list[Reply] = field(default_factory=list)
     queued: int = 0
+    cache: dict[str, Any] = field(default_factory=dict)  # what one message looked up once
 
     # Words
 

@@ -101,11 +101,9 @@ class Dispatcher:
         return ctx
 
     async def _load(self, db: Repos, msg: Incoming, *, touch: bool = True) -> Context:
-        identity = await db.members.identity(msg.channel, msg.user_key)
-        member = await db.members.get(identity.member_id) if identity else None
+        identity, member, org = await db.members.who(msg.channel, msg.user_key)
         if member is not None and not member.active:
-            member = None
-        org = await db.orgs.get(member.org_id) if member else None
+            member, org = None, None
         row = await db.dialogue.load(msg.channel, msg.user_key)
         dialogue = self.services.memory.get(msg.channel, msg.user_key)
         if dialogue is None:

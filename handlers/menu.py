@@ -6,14 +6,21 @@ from handlers.context import Context
 from handlers.feature import Command
 from handlers.messages import Button, Text, rows
 from handlers.router import MENU_PREFIX
+from storage.models import StagePeriod
 
 MENU_SIZE = 6
 
 
-async def current_stage(ctx: Context) -> str | None:
+async def current_period(ctx: Context) -> StagePeriod | None:
     if ctx.org is None or ctx.org.id is None:
         return None
-    period = await ctx.db.orgs.current_stage(ctx.org.id, ctx.today())
+    if "stage" not in ctx.cache:
+        ctx.cache["stage"] = await ctx.db.orgs.current_stage(ctx.org.id, ctx.today())
+    return ctx.cache["stage"]
+
+
+async def current_stage(ctx: Context) -> str | None:
+    period = await current_period(ctx)
     return period.stage if period else None
 
 
@@ -56,7 +63,7 @@ async def help_text(ctx: Context, *, greet: bool = True) -> str:
     role = ctx.t(f"role.{member.role}")
     lines = [ctx.t("help.header", name=member.name, org=org.name, role=role)] if greet else []
     if stage is not None and org.id is not None:
-        period = await ctx.db.orgs.current_stage(org.id, ctx.today())
+        period = await current_period(ctx)
         if period is not None:
             lines.append(
                 ctx.t(

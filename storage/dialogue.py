@@ -13,9 +13,15 @@ from storage.types import utcnow
 class DialogueRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self._absent: set[tuple[str, str]] = set()  # looked up in this transaction: no row
 
     async def load(self, channel: str, user_key: str) -> DialogueState | None:
-        return await self.session.get(DialogueState, (channel, user_key))
+        if (channel, user_key) in self._absent:
+            return None
+        row = await self.session.get(DialogueState, (channel, user_key))
+        if row is None:
+            self._absent.add((channel, user_key))
+        return row
 
     async def save(
         self,
@@ -39,6 +45,7 @@ class DialogueRepo:
             return  # unchanged: no write (and no trace of this moment; SPEC §6)
         if row is None:
             row = DialogueState(channel=channel, user_key=user_key)
+            self._absent.discard((channel, user_key))
         row.feature, row.step, row.data, row.language = feature, step, dict(data), language
         row.updated_at = utcnow()
         self.session.add(row)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import ChannelIdentity, Member
+from storage.models import ChannelIdentity, Member, Organization
 from storage.types import utcnow
 
 
@@ -52,6 +52,19 @@ class MemberRepo:
             ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
         )
         return (await self.session.exec(query)).first()
+
+    async def who(
+        self, channel: str, external_id: str
+    ) -> tuple[ChannelIdentity | None, Member | None, Organization | None]:
+        """The account, its member and the member's organization, in one query."""
+        query = (
+            select(ChannelIdentity, Member, Organization)
+            .join(Member, col(Member.id) == ChannelIdentity.member_id)
+            .join(Organization, col(Organization.id) == Member.org_id)
+            .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
+        )
+        found = (await self.session.exec(query)).first()
+        return (found[0], found[1], found[2]) if found else (None, None, None)
 
     async def identities(self, member_id: int) -> list[ChannelIdentity]:
         query = (
