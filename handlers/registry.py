@@ -37,4 +37,8 @@ JOBS: tuple[tuple[str, Job], ...] = (
 )
 
 # Due moments (reminders, broadcasts), checked every few seconds.
-DUE_SOURCES: tuple[Source, ...] = (deadlines.deadline_reminders, ledger.item_reminders)
+DUE_SOURCES: tuple[Source, ...] = (
+    deadlines.deadline_reminders,
+    ledger.item_reminders,
+    ledger.bulletin_chat.bulletin_dues,
+)

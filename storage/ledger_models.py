@@ -14,7 +14,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import JSON, Column, Index, LargeBinary
 from sqlmodel import Field, SQLModel
 
 from storage.types import RandomId, UTCDateTime, random_id, utcnow
@@ -133,5 +133,7 @@ class Bulletin(SQLModel, table=True):
     org_id: int = Field(foreign_key="organization.id", index=True)
     month: str = Field(max_length=7)  # "2026-11"
     text: str
+    chart: bytes | None = Field(default=None, sa_type=LargeBinary)  # PNG
+    workbook: bytes | None = Field(default=None, sa_type=LargeBinary)  # xlsx
     published: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

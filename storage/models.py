@@ -61,6 +61,7 @@ class Organization(SQLModel, table=True):
     anonymous_release_hour: int = 8  # the daily batch release of anonymous opinions
     remind_day_before_at: str = Field(default="18:00", max_length=5)  # "" for none
     remind_minutes_before: int = 60  # 0 for none
+    bulletin_day: int = 5  # the monthly bulletin (月通报) is compiled on this day
     created_at: datetime = _when()
 
 

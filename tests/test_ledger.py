@@ -192,3 +192,25 @@ async def test_admin_menu_and_a_leaders_review_queue(demo: Demo) -> None:
     leader = await demo.person("leader", "l1")
     assert "待你验收:整改事项 #1" in await leader.say("管理")
     assert "已通过验收" in await leader.tap("通过验收")
+
+
+async def test_monthly_bulletin_on_its_day_and_on_demand(demo: Demo) -> None:
+    from handlers.messages import File, Image
+
+    await _finished_public_item(demo)
+    demo.clock.now = demo.clock.now.replace(month=12, day=5, hour=1, minute=0, second=5)
+    report = await run_due(demo.db, demo.services, DUE_SOURCES, demo.clock())
+    bulletins = [row for row in await demo.outbox() if row[1] == "bulletin"]
+    assert report.sent >= 1 and len(bulletins) == 7  # 4 leaders, 2 in the office, a supervisor
+    assert "整改" in bulletins[0][2]
+    leader = await demo.person("leader", "l1")
+    assert "整改" in await leader.say("月通报")
+    await leader.tap("看图表和台帐")
+    assert any(isinstance(r, Image) for r in leader.last)
+    assert any(isinstance(r, File) for r in leader.last)
+    office = await demo.person("admin", "a1")
+    await office.say("月通报")
+    assert "已公示" in await office.tap("公示此通报")
+    member = await demo.person("member", "m1")
+    assert "月通报" in await member.say("公示")
+    assert "不对你的身份开放" in await member.say("月通报")

@@ -171,7 +171,13 @@ def render_bulletin(draft: Draft) -> BulletinParts:
 
 async def store_bulletin(db: Repos, org_id: int, parts: BulletinParts) -> BulletinParts:
     bulletin = await db.ledger.add_bulletin(
-        Bulletin(org_id=org_id, month=parts.month, text=parts.text)
+        Bulletin(
+            org_id=org_id,
+            month=parts.month,
+            text=parts.text,
+            chart=parts.chart_png,
+            workbook=parts.workbook,
+        )
     )
     return replace(parts, bulletin_id=bulletin.id)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from handlers.context import Context
 from handlers.feature import MEMBERS
+from handlers.ledger.bulletin_chat import latest_published
 from handlers.ledger.common import RECTIFY, day, feature, is_office, latest, status_words
 from handlers.ledger.ratings import open_for_rating, rating_buttons, results
 from handlers.messages import Button, Text
@@ -17,6 +18,9 @@ SHOWN = 10
 async def public_ledger(ctx: Context) -> None:
     assert ctx.org is not None and ctx.org.id is not None and ctx.member is not None
     items = [i for i in await ctx.db.ledger.public(ctx.org.id) if i.parent_id is None]
+    published = await latest_published(ctx, ctx.org.id)
+    if published is not None:
+        ctx.say("ledger.bulletin_public", month=published.month, text=published.text)
     if not items:
         ctx.say("ledger.public_none")
         return
