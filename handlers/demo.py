@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from sqlmodel import col, select
 
 from handlers.admin_ops import create_invite
+from handlers.demo_ledger import seed_ledger
 from handlers.demo_opinions import seed_opinions
 from storage.models import Invite, Member, OrgKind, Rank, Role, Stage
 from storage.repos import Repos
@@ -118,6 +119,8 @@ async def seed_demo(
         await create_invite(db, unit.id, role, member=people[name], actor=ACTOR)
     await create_invite(db, county.id, Role.supervisor, member=supervisor, actor=ACTOR)
     receipt = await seed_opinions(db, unit.id, people, today) if opinions else None
+    if opinions:
+        await seed_ledger(db, unit.id, people, today)
     await db.audit.record(ACTOR, "demo.create", org_id=unit.id)
     return Demo(unit.id, await demo_invites(db), created=True, receipt=receipt)
 
