@@ -12,6 +12,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.calendar_route import PATH as CALENDAR_PATH
+from bot.calendar_route import calendar_handler
 from bot.channels.base import Channel
 from bot.channels.webchat import WebChat
 from bot.delivery import Deliverer
@@ -73,6 +75,7 @@ def create_app(
     app[SETTINGS], app[DATABASE], app[DISPATCHER] = settings, db, dispatcher
     app[CHANNELS], app[DELIVERER] = channels, deliverer
     app.router.add_get("/healthz", _health)
+    app.router.add_get(CALENDAR_PATH, calendar_handler(db, services))
     app[SUPERVISOR] = ChannelSupervisor(
         channels.values(), lambda channel: _started_line(channel, settings), delays=channel_retry
     )

@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from handlers.admin_ops import create_invite
 from handlers.demo_ledger import seed_ledger
 from handlers.demo_opinions import seed_opinions
+from handlers.study.demo import seed_study
 from storage.models import Invite, Member, OrgKind, Rank, Role, Stage
 from storage.repos import Repos
 
@@ -121,6 +122,7 @@ async def seed_demo(
     receipt = await seed_opinions(db, unit.id, people, today) if opinions else None
     if opinions:
         await seed_ledger(db, unit.id, people, today)
+        await seed_study(db, unit.id, people, today)
     await db.audit.record(ACTOR, "demo.create", org_id=unit.id)
     return Demo(unit.id, await demo_invites(db), created=True, receipt=receipt)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from handlers import core, deadlines, ledger, membership, office, opinions
+from handlers import core, deadlines, ledger, membership, office, opinions, study
 from handlers.context import Services
 from handlers.feature import Feature
 from handlers.menu import show_menu
@@ -18,6 +18,7 @@ FEATURES: tuple[Feature, ...] = (
     membership.feature,
     opinions.feature,
     deadlines.feature,
+    study.feature,
     ledger.feature,
     office.feature,
     core.feature,
@@ -41,4 +42,5 @@ DUE_SOURCES: tuple[Source, ...] = (
     deadlines.deadline_reminders,
     ledger.item_reminders,
     ledger.bulletin_chat.bulletin_dues,
+    study.session_reminders,
 )
