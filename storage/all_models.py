@@ -1,3 +1,9 @@
 """Imports every model module so that SQLModel.metadata knows all tables."""
 
-from storage import ledger_models, models, opinion_models, study_models  # noqa: F401
+from storage import (  # noqa: F401
+    console_models,
+    ledger_models,
+    models,
+    opinion_models,
+    study_models,
+)
