@@ -2,6 +2,7 @@
 
 from storage import (  # noqa: F401
     console_models,
+    examine_models,
     ledger_models,
     models,
     opinion_models,

@@ -79,3 +79,16 @@ def test_ratings_keep_who_apart_from_what() -> None:
     assert tables["rating_comment"].columns["id"].autoincrement is False
     for name in ("rating_tally", "rating_comment"):
         assert "member" not in _fk_targets(name).values(), name
+
+
+def test_survey_answers_keep_who_apart_from_what() -> None:
+    tables = SQLModel.metadata.tables
+    assert set(tables["survey_participation"].columns.keys()) == {"survey_id", "member_id"}
+    assert set(tables["survey_response"].columns.keys()) == {"id", "survey_id", "day"}
+    assert set(tables["survey_answer"].columns.keys()) == {
+        "id", "response_id", "question_id", "choices", "text",
+    }  # fmt: skip
+    for name in ("survey_response", "survey_answer"):
+        assert "member" not in _fk_targets(name).values(), name
+        assert tables[name].columns["id"].autoincrement is False
+        assert tables[name].columns["id"].type.compile(dialect=sqlite.dialect()) == "INTEGER"
