@@ -13,7 +13,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, NoReturn
 
-from bot import commands, commands_ledger, commands_study
+from bot import commands, commands_ledger, commands_study, commands_surveys
 from config.i18n import default_catalog
 from config.settings import Settings, SettingsError, load_settings
 from handlers.admin_ops import OpError
@@ -43,7 +43,7 @@ def parser(*, json_errors: bool = False) -> argparse.ArgumentParser:
         parents=[common],
     )
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (commands, commands_ledger, commands_study):
+    for group in (commands, commands_ledger, commands_study, commands_surveys):
         group.register(sub, common)
     return top
 

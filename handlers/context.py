@@ -35,6 +35,7 @@ class Services:
     anon_submissions: AttemptLimiter = field(default_factory=lambda: AttemptLimiter(5, 3600))
     checkin_guesses: AttemptLimiter = field(default_factory=lambda: AttemptLimiter(10, 600))
     ratings: MixPool = field(default_factory=MixPool)
+    surveys: MixPool = field(default_factory=MixPool)
     max_text: int = 4096
     router: Router | None = None
 

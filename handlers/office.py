@@ -23,6 +23,7 @@ OFFICE_ACTIONS = (
     ("label.duedates", MENU_PREFIX + "duedates"),
     ("label.sessions", MENU_PREFIX + "sessions"),
     ("label.broadcast", MENU_PREFIX + "broadcast"),
+    ("label.surveys", MENU_PREFIX + "surveys"),
 )
 
 

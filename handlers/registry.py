@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from handlers import core, deadlines, ledger, membership, office, opinions, study
+from handlers import core, deadlines, ledger, membership, office, opinions, study, surveys
 from handlers.context import Services
 from handlers.feature import Feature
 from handlers.menu import show_menu
@@ -20,6 +20,7 @@ FEATURES: tuple[Feature, ...] = (
     deadlines.feature,
     study.feature,
     ledger.feature,
+    surveys.feature,
     office.feature,
     core.feature,
 )
@@ -35,6 +36,7 @@ Job = Callable[[Repos, Services, datetime], Awaitable[dict[str, int]]]
 JOBS: tuple[tuple[str, Job], ...] = (
     ("opinions", opinion_jobs.run_due),
     ("ratings", ledger.ratings.flush_daily),
+    ("surveys", surveys.flush_answers),
 )
 
 # Due moments (reminders, broadcasts), checked every few seconds.
@@ -43,4 +45,5 @@ DUE_SOURCES: tuple[Source, ...] = (
     ledger.item_reminders,
     ledger.bulletin_chat.bulletin_dues,
     study.session_reminders,
+    surveys.survey_dues,
 )

@@ -9,6 +9,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import Database
 
@@ -28,8 +29,31 @@ def head_revision() -> str | None:
 
 
 async def upgrade(db: Database, revision: str = "head") -> None:
-    async with db.engine.begin() as conn:
-        await conn.run_sync(_upgrade, revision, db.is_sqlite)
+    async with db.engine.connect() as conn:
+        if db.is_sqlite:
+            await _sqlite_foreign_keys(conn, on=False)
+        try:
+            async with conn.begin():
+                await conn.run_sync(_upgrade, revision, db.is_sqlite)
+        finally:
+            if db.is_sqlite:
+                await _sqlite_foreign_keys(conn, on=True)
+
+
+async def _sqlite_foreign_keys(conn: AsyncConnection, *, on: bool) -> None:
+    """SQLite's batch migrations copy a table, drop it and rename the copy; with foreign
+    keys enforced the drop fails once other tables refer to its rows. The pragma only
+    takes effect outside a transaction, so it goes to the driver before SQLAlchemy begins
+    one; afterwards every reference is checked."""
+    raw = await conn.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    await driver.execute(f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")
+    if on:
+        cursor = await driver.execute("PRAGMA foreign_key_check")
+        broken = await cursor.fetchall()
+        if broken:
+            raise RuntimeError(f"migration left broken references: {broken[:5]}")
 
 
 async def downgrade(db: Database, revision: str) -> None:

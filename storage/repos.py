@@ -13,6 +13,7 @@ from storage.opinions import OpinionRepo
 from storage.orgs import OrgRepo
 from storage.outbox import OutboxRepo
 from storage.study import StudyRepo
+from storage.surveys import SurveyRepo
 
 
 class Repos:
@@ -27,3 +28,4 @@ class Repos:
         self.opinions = OpinionRepo(session)
         self.study = StudyRepo(session)
         self.ledger = LedgerRepo(session)
+        self.surveys = SurveyRepo(session)
