@@ -29,6 +29,9 @@ $(BENCH_STAMP): bench/requirements.txt $(DEV_STAMP)
 	$(BIN)/pip install --quiet -r bench/requirements.txt
 	@touch $@
 
+fuzz: $(DEV_STAMP)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_fuzz_*.py --hypothesis-show-statistics
+
 browser:
 	@scripts/ensure-chromium
 

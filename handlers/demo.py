@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from handlers.admin_ops import create_invite
 from handlers.demo_ledger import seed_ledger
 from handlers.demo_opinions import seed_opinions
+from handlers.examine.demo import assign_overseers
 from handlers.study.demo import seed_study
 from storage.models import Invite, Member, OrgKind, Rank, Role, Stage
 from storage.repos import Repos
@@ -116,6 +117,7 @@ async def seed_demo(
         )
     )
     await _calendar(db, unit.id, today)
+    await assign_overseers(db, unit.id)
     for role, name in PERSONAS.items():
         await create_invite(db, unit.id, role, member=people[name], actor=ACTOR)
     await create_invite(db, county.id, Role.supervisor, member=supervisor, actor=ACTOR)

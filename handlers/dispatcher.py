@@ -9,8 +9,10 @@ which channel it serves.
 from __future__ import annotations
 
 import logging
+import re
+import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -50,6 +52,7 @@ class Dispatcher:
         services.router = router
 
     async def handle(self, msg: Incoming) -> list[Reply]:
+        msg = clean_incoming(msg)
         # One message at a time per chat account: a double tap on 提交 is two messages,
         # and the second must see what the first did.
         async with self._locks.hold((msg.channel, msg.user_key)):
@@ -63,8 +66,12 @@ class Dispatcher:
             if is_transient(exc):
                 log.warning("database unavailable after retries: %s", type(exc).__name__)
                 return [Text(self.services.catalog.text(lang, "error.busy"))]
-            # No user key or text in this line: it may concern an anonymous dialogue.
-            log.exception("handler failed on a %s message", msg.channel)
+            # Only the exception's type and where it happened: its message may quote a
+            # value (asyncpg's do), and the message being handled may be anonymous.
+            frames = "".join(traceback.format_tb(exc.__traceback__))
+            log.error(
+                "handler failed on a %s message: %s\n%s", msg.channel, type(exc).__name__, frames
+            )
             return [Text(self.services.catalog.text(lang, "error.internal"))]
         memory = self.services.memory
         if ctx.dialogue.anonymous and ctx.dialogue.active:
@@ -191,3 +198,23 @@ def _stale(ctx: Context, identity: ChannelIdentity, member: Member) -> bool:
     an anonymous opinion is stored would let a database reader line the two up (SPEC §6).
     """
     return not identity.reachable or member.last_channel != ctx.msg.channel
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _clean(text: str | None) -> str | None:
+    """Text no database or channel can take: NUL (PostgreSQL refuses it) and lone
+    surrogates (not UTF-8) become nothing and U+FFFD, once, before any handler sees them."""
+    if text is None or not _UNSTORABLE.search(text):
+        return text
+    return _UNSTORABLE.sub(lambda m: "" if m.group() == "\x00" else "\ufffd", text)
+
+
+def clean_incoming(msg: Incoming) -> Incoming:
+    return replace(
+        msg,
+        text=_clean(msg.text),
+        payload=_clean(msg.payload),
+        display_name=_clean(msg.display_name),
+    )

@@ -105,3 +105,13 @@ class Feature:
         if len(text.encode()) > 64:
             raise ValueError(f"button payload too long: {text!r}")
         return text
+
+
+def param_id(raw: str) -> int:
+    """An id from a button payload or a command, or 0 (which names nothing) when it is not
+    one: ``"²".isdigit()`` is true but not a number, and 30 digits overflow the database."""
+    if raw.isascii() and raw.isdigit() and len(raw) <= 19:
+        value = int(raw)
+        if value < 2**63:
+            return value
+    return 0

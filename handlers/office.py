@@ -24,6 +24,8 @@ OFFICE_ACTIONS = (
     ("label.sessions", MENU_PREFIX + "sessions"),
     ("label.broadcast", MENU_PREFIX + "broadcast"),
     ("label.surveys", MENU_PREFIX + "surveys"),
+    ("label.meeting", MENU_PREFIX + "meeting"),
+    ("label.reports", MENU_PREFIX + "reports"),
 )
 
 

@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from handlers import core, deadlines, ledger, membership, office, opinions, study, surveys
+from handlers import (
+    core,
+    deadlines,
+    examine,
+    ledger,
+    membership,
+    office,
+    opinions,
+    study,
+    surveys,
+)
 from handlers.context import Services
 from handlers.feature import Feature
 from handlers.menu import show_menu
@@ -21,6 +31,7 @@ FEATURES: tuple[Feature, ...] = (
     study.feature,
     ledger.feature,
     surveys.feature,
+    examine.feature,
     office.feature,
     core.feature,
 )
@@ -46,4 +57,5 @@ DUE_SOURCES: tuple[Source, ...] = (
     ledger.bulletin_chat.bulletin_dues,
     study.session_reminders,
     surveys.survey_dues,
+    examine.examine_reminders,
 )

@@ -37,12 +37,19 @@ class StudyRepo:
             query = query.where(col(Member.role).in_(roles))
         if ranks := audience.get("ranks"):
             query = query.where(col(Member.rank).in_(ranks))
+        if ids := audience.get("members"):
+            query = query.where(col(Member.id).in_(ids))
         return list((await self.session.exec(query.order_by(col(Member.id)))).all())
 
     @staticmethod
     def includes(audience: dict[str, Any], member: Member) -> bool:
         roles, ranks = audience.get("roles"), audience.get("ranks")
-        return (not roles or member.role in roles) and (not ranks or member.rank in ranks)
+        ids = audience.get("members")
+        return (
+            (not roles or member.role in roles)
+            and (not ranks or member.rank in ranks)
+            and (not ids or member.id in ids)
+        )
 
     # Sessions and attendance
 
@@ -136,8 +143,14 @@ class StudyRepo:
         return (await self.session.exec(query.order_by(col(Submission.id).desc()))).first()
 
     async def submitted_members(self, deadline_id: int) -> set[int]:
-        query = select(Submission.member_id).where(Submission.deadline_id == deadline_id)
-        return set((await self.session.exec(query)).all())
+        """Members whose latest submission stands: a returned one is owed again."""
+        query = (
+            select(Submission.member_id, Submission.status)
+            .where(Submission.deadline_id == deadline_id)
+            .order_by(col(Submission.id))
+        )
+        latest = dict((await self.session.exec(query)).all())
+        return {member for member, status in latest.items() if status != "returned"}
 
     # Broadcasts
 

@@ -38,6 +38,12 @@ async def owed_by(ctx: Context, member: Member) -> list[tuple[Deadline, bool]]:
     found = []
     for deadline in await ctx.db.study.open_deadlines(member.org_id, ctx.now()):
         if ctx.db.study.includes(deadline.audience, member):
-            done = await ctx.db.study.submission(deadline.id, member.id) is not None  # type: ignore[arg-type]
-            found.append((deadline, done))
+            latest = await ctx.db.study.submission(deadline.id, member.id)  # type: ignore[arg-type]
+            found.append((deadline, latest is not None and latest.status != "returned"))
     return found
+
+
+async def reopened(ctx: Context, deadline: Deadline, member: Member) -> bool:
+    """Whether the member's latest submission was returned: it may come again, even late."""
+    latest = await ctx.db.study.submission(deadline.id, member.id)  # type: ignore[arg-type]
+    return latest is not None and latest.status == "returned"

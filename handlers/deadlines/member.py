@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 from handlers.context import Context
-from handlers.deadlines.common import SUBMIT_LIMIT, feature, owed_by, when
-from handlers.feature import MEMBERS
+from handlers.deadlines.common import SUBMIT_LIMIT, feature, owed_by, reopened, when
+from handlers.feature import MEMBERS, param_id
 from handlers.messages import Button, Text, rows
 from storage.study_models import DeadlineKind, Submission
 
@@ -36,7 +36,7 @@ async def deadlines(ctx: Context) -> None:
 @feature.button("sub", access=MEMBERS)
 async def start_submission(ctx: Context) -> None:
     raw = ctx.params[0] if ctx.params else ""
-    deadline = await ctx.db.study.deadline(int(raw)) if raw.isdigit() else None
+    deadline = await ctx.db.study.deadline(param_id(raw))
     member = ctx.member
     assert member is not None
     if deadline is None or deadline.org_id != member.org_id or deadline.cancelled:
@@ -45,7 +45,7 @@ async def start_submission(ctx: Context) -> None:
     if not ctx.db.study.includes(deadline.audience, member):
         ctx.say("deadlines.not_yours")
         return
-    if deadline.due_at <= ctx.now():
+    if deadline.due_at <= ctx.now() and not await reopened(ctx, deadline, member):
         ctx.say("deadlines.passed", due=when(ctx, deadline.due_at))
         return
     ctx.begin(
@@ -118,7 +118,10 @@ async def _save(ctx: Context) -> None:
         ctx.say("deadlines.empty")
         return
     deadline = await ctx.db.study.deadline(data["deadline"]) if data["deadline"] else None
-    if deadline is not None and (deadline.cancelled or deadline.due_at <= ctx.now()):
+    if deadline is not None and (
+        deadline.cancelled
+        or (deadline.due_at <= ctx.now() and not await reopened(ctx, deadline, member))
+    ):
         ctx.end()
         ctx.say("deadlines.passed", due=when(ctx, deadline.due_at))
         return

@@ -8,7 +8,7 @@ from datetime import datetime
 from handlers.context import Context
 from handlers.deadlines.common import feature, parse_time, when
 from handlers.deadlines.export import owed_workbook
-from handlers.feature import ADMINS
+from handlers.feature import ADMINS, param_id
 from handlers.messages import Button, File, Text, rows
 from storage.models import Role
 from storage.study_models import Deadline, DeadlineKind
@@ -169,7 +169,7 @@ async def drop(ctx: Context) -> None:
 
 async def _mine(ctx: Context) -> Deadline | None:
     raw = ctx.params[0] if ctx.params else ""
-    deadline = await ctx.db.study.deadline(int(raw)) if raw.isdigit() else None
+    deadline = await ctx.db.study.deadline(param_id(raw))
     if deadline is None or ctx.org is None or deadline.org_id != ctx.org.id:
         ctx.say("deadlines.not_found")
         return None

@@ -10,7 +10,7 @@ from datetime import datetime, time
 from sqlmodel import col, select
 
 from handlers.context import Context
-from handlers.feature import ADMINS, Access
+from handlers.feature import ADMINS, Access, param_id
 from handlers.ledger.bulletin import BulletinParts, draft_bulletin, render_bulletin, store_bulletin
 from handlers.ledger.common import feature
 from handlers.messages import Button, File, Image, Text, rows
@@ -78,7 +78,7 @@ async def publish(ctx: Context) -> None:
 
 async def _readable(ctx: Context) -> Bulletin | None:
     raw = ctx.params[0] if ctx.params else ""
-    found = await ctx.db.session.get(Bulletin, int(raw)) if raw.isdigit() else None
+    found = await ctx.db.session.get(Bulletin, param_id(raw))
     allowed = (
         ctx.org is not None
         and found is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from handlers.context import Context
-from handlers.feature import Feature
+from handlers.feature import Feature, param_id
 from storage.ledger_models import ItemStatus, ProgressReport, RectificationItem
 from storage.models import Role
 
@@ -31,7 +31,7 @@ def day(ctx: Context, when: date) -> str:
 
 async def load(ctx: Context, raw: str, *, as_person: bool = False) -> RectificationItem | None:
     """The item a button or command names, if this member may see it; else says why."""
-    item = await ctx.db.ledger.get(int(raw)) if raw.isdigit() else None
+    item = await ctx.db.ledger.get(param_id(raw))
     member = ctx.member
     if item is None or member is None or item.org_id != member.org_id:
         ctx.say("ledger.not_found")

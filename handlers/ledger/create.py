@@ -9,7 +9,7 @@ from datetime import date
 from sqlmodel import col, select
 
 from handlers.context import Context
-from handlers.feature import ADMINS
+from handlers.feature import ADMINS, param_id
 from handlers.ledger.common import day, feature, overdue, status_words
 from handlers.messages import Button, Text, rows
 from handlers.opinions.notify import tell_problem_sources
@@ -62,7 +62,7 @@ async def from_problem(ctx: Context) -> None:
 @feature.button("fpp", access=ADMINS)
 async def from_problem_picked(ctx: Context) -> None:
     raw = ctx.params[0] if ctx.params else ""
-    problem = await ctx.db.opinions.problem(int(raw)) if raw.isdigit() else None
+    problem = await ctx.db.opinions.problem(param_id(raw))
     if problem is None or ctx.org is None or problem.org_id != ctx.org.id:
         ctx.say("ledger.not_found")
         return
@@ -96,6 +96,10 @@ async def create_step(ctx: Context) -> None:
         if chosen is None:
             return
         data[field] = chosen.id
+    elif field == "visibility":
+        data["field"] = "pledge"  # typed instead of tapped: ask again, with the buttons
+        await _next(ctx)
+        return
     await _next(ctx)
 
 
@@ -109,7 +113,7 @@ async def pick(ctx: Context) -> None:
         ctx.dialogue.data["visibility"] = raw
         await _save(ctx)
         return
-    member = await ctx.db.members.get(int(raw)) if raw.isdigit() else None
+    member = await ctx.db.members.get(param_id(raw))
     if member is None or ctx.org is None or member.org_id != ctx.org.id or not member.active:
         ctx.say("ledger.person_unknown", name=raw)
         return

@@ -76,7 +76,7 @@ async def progress_line(ctx: Context) -> None:
 async def tap(ctx: Context) -> None:
     item = await load(ctx, ctx.params[0] if ctx.params else "", as_person=True)
     percent = ctx.params[1] if len(ctx.params) > 1 else ""
-    if item is not None and percent.isdigit():
+    if item is not None and percent.isascii() and percent.isdigit() and len(percent) <= 3:
         await report(ctx, item, int(percent), "")
 
 

@@ -8,7 +8,7 @@ a named draft is kept in the database and survives a restart.
 from __future__ import annotations
 
 from handlers.context import Context
-from handlers.feature import MEMBERS
+from handlers.feature import MEMBERS, param_id
 from handlers.messages import Button, rows
 from handlers.opinions.common import (
     STUDY,
@@ -204,4 +204,4 @@ def _lost(ctx: Context) -> None:
 
 
 def _int(text: str) -> int | None:
-    return int(text) if text.isdigit() else None
+    return param_id(text) or None

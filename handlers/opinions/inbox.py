@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 from handlers.context import Context
-from handlers.feature import LEADERS
+from handlers.feature import LEADERS, param_id
 from handlers.messages import Button, Text, rows
 from handlers.opinions.common import day_label, feature
 from handlers.opinions.figures import opinion_figures
@@ -20,7 +20,7 @@ PAGE = 8
 
 @feature.button("ib", access=LEADERS)
 async def inbox(ctx: Context) -> None:
-    offset = int(ctx.params[0]) if ctx.params and ctx.params[0].isdigit() else 0
+    offset = param_id(ctx.params[0]) if ctx.params else 0
     await show_inbox(ctx, offset)
 
 

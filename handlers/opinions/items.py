@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from handlers.context import Context
+from handlers.feature import param_id
 from storage.models import Role
 from storage.opinion_models import AnonThread, Opinion, Status
 
@@ -64,10 +65,10 @@ async def load_item(ctx: Context, ref: str) -> Item | None:
     """The opinion a button names, if this person may handle it; None says it to them."""
     kind, digits = ref[:1], ref[1:]
     row: Opinion | AnonThread | None = None
-    if digits.isdigit() and kind == "n":
-        row = await ctx.db.opinions.get(int(digits))
-    elif digits.isdigit() and kind == "a":
-        row = await ctx.db.opinions.thread(int(digits))
+    if kind == "n":
+        row = await ctx.db.opinions.get(param_id(digits))
+    elif kind == "a":
+        row = await ctx.db.opinions.thread(param_id(digits))
         if row is not None and row.released_on is None:
             row = None
     allowed = (

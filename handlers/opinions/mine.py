@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.context import Context
-from handlers.feature import MEMBERS
+from handlers.feature import MEMBERS, param_id
 from handlers.messages import Button, Text, rows
 from handlers.opinions.common import day_label, feature, target_label
 from handlers.opinions.compose import at_step
@@ -119,7 +119,7 @@ async def answer_mine_text(ctx: Context) -> None:
 
 async def _own(ctx: Context) -> Opinion | None:
     raw = ctx.params[0] if ctx.params else ""
-    opinion = await ctx.db.opinions.get(int(raw)) if raw.isdigit() else None
+    opinion = await ctx.db.opinions.get(param_id(raw))
     if opinion is None or ctx.member is None or opinion.author_id != ctx.member.id:
         ctx.say("opinions.not_found")
         return None

@@ -4,7 +4,7 @@ close with a reason, merge into a problem on the problem list."""
 from __future__ import annotations
 
 from handlers.context import Context
-from handlers.feature import ADMINS, LEADERS
+from handlers.feature import ADMINS, LEADERS, param_id
 from handlers.messages import Button, rows
 from handlers.opinions.common import category_buttons, feature, leaders, office_label
 from handlers.opinions.items import Item, load_item
@@ -76,7 +76,7 @@ async def assign_to(ctx: Context) -> None:
     item = await _item(ctx, index=1)
     if item is None:
         return
-    chosen = int(ctx.params[0]) if ctx.params[0].isdigit() else 0
+    chosen = param_id(ctx.params[0])
     if chosen not in {m.id for m in await leaders(ctx)}:
         ctx.say("opinions.not_found")
         return
@@ -168,7 +168,7 @@ async def problem_title(ctx: Context) -> None:
 async def merge_existing(ctx: Context) -> None:
     item = await _item(ctx, index=1)
     raw = ctx.params[0] if ctx.params else ""
-    problem = await ctx.db.opinions.problem(int(raw)) if raw.isdigit() else None
+    problem = await ctx.db.opinions.problem(param_id(raw))
     if item is None or problem is None or ctx.org is None or problem.org_id != ctx.org.id:
         if item is not None:
             ctx.say("opinions.not_found")

@@ -7,7 +7,7 @@ import io
 from datetime import timedelta
 
 from handlers.context import Context
-from handlers.feature import Access
+from handlers.feature import Access, param_id
 from handlers.messages import Button, File, Text, rows
 from handlers.surveys.common import TEMPLATES, K, feature, open_survey_from_template
 from handlers.surveys.results import may_read, results_replies
@@ -180,7 +180,7 @@ async def export(ctx: Context) -> None:
 
 async def _readable(ctx: Context) -> Survey | None:
     raw = ctx.params[0] if ctx.params else ""
-    survey = await ctx.db.surveys.get(int(raw)) if raw.isdigit() else None
+    survey = await ctx.db.surveys.get(param_id(raw))
     if survey is None or not await may_read(ctx, survey):
         ctx.say("surveys.not_found")
         return None

@@ -4,7 +4,7 @@ member answers (an anonymous dialogue), then mixed with others' before any is wr
 from __future__ import annotations
 
 from handlers.context import Context
-from handlers.feature import MEMBERS
+from handlers.feature import MEMBERS, param_id
 from handlers.messages import Button, Text, rows
 from handlers.surveys.common import answered, feature, owed_by
 from storage.anonymity import strip_format_characters
@@ -39,7 +39,7 @@ async def start(ctx: Context) -> None:
 
 
 async def _open_survey(ctx: Context, raw: str) -> Survey | None:
-    survey = await ctx.db.surveys.get(int(raw)) if raw.isdigit() else None
+    survey = await ctx.db.surveys.get(param_id(raw))
     member = ctx.member
     assert member is not None
     if survey is None or survey.org_id != member.org_id:
@@ -110,7 +110,7 @@ async def choose(ctx: Context) -> None:
     if found is None:
         return
     survey, question = found
-    at, index = (int(p) if p.isdigit() else -1 for p in (*ctx.params, "", "")[:2])
+    at, index = (param_id(p) if p else -1 for p in (*ctx.params, "", "")[:2])
     size = 5 if question.kind == QuestionKind.rating else len(question.options)
     if at != ctx.dialogue.data["at"] or not 0 <= index < size or question.kind == "text":
         ctx.say("error.stale_button")
