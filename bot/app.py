@@ -16,6 +16,7 @@ from bot.calendar_route import PATH as CALENDAR_PATH
 from bot.calendar_route import calendar_handler
 from bot.channels.base import Channel
 from bot.channels.webchat import WebChat
+from bot.channels.wx_setup import wechat_channels
 from bot.delivery import Deliverer
 from bot.lifecycle import RETRY_DELAYS, ChannelSupervisor
 from bot.scheduler import Scheduler
@@ -71,6 +72,9 @@ def create_app(
         telegram = TelegramChannel(settings, dispatcher, catalog)
         telegram.add_routes(app)
         channels[telegram.name] = telegram
+    for wx_channel in wechat_channels(settings, dispatcher, catalog):
+        wx_channel.add_routes(app)
+        channels[wx_channel.name] = wx_channel
 
     app[SETTINGS], app[DATABASE], app[DISPATCHER] = settings, db, dispatcher
     app[CHANNELS], app[DELIVERER] = channels, deliverer
@@ -112,6 +116,9 @@ async def _channels(app: web.Application) -> AsyncIterator[None]:
 def _started_line(channel: Any, settings: Settings) -> str:
     if channel.name == "webchat":
         return ""  # the server logs the web chat's address once it listens
+    describe = getattr(channel, "describe", None)
+    if callable(describe):
+        return str(describe())
     username = getattr(channel, "username", None)
     mode = "webhook" if settings.telegram_webhook_url else "polling"
     return f"{channel.name}: @{username} ({mode})"
