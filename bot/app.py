@@ -17,6 +17,7 @@ from bot.calendar_route import calendar_handler
 from bot.channels.base import Channel
 from bot.channels.webchat import WebChat
 from bot.channels.wx_setup import wechat_channels
+from bot.console import Console
 from bot.delivery import Deliverer
 from bot.lifecycle import RETRY_DELAYS, ChannelSupervisor
 from bot.scheduler import Scheduler
@@ -65,6 +66,7 @@ def create_app(
 
     webchat = WebChat(db, dispatcher, catalog, demo_codes)
     webchat.add_routes(app)
+    Console(db, services, on_queued=deliverer.wake).add_routes(app)
     channels[webchat.name] = webchat
     if settings.telegram_token is not None:
         from bot.channels.telegram import TelegramChannel

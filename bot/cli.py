@@ -13,7 +13,13 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, NoReturn
 
-from bot import commands, commands_ledger, commands_study, commands_surveys
+from bot import (
+    commands,
+    commands_console,
+    commands_ledger,
+    commands_study,
+    commands_surveys,
+)
 from config.i18n import default_catalog
 from config.settings import Settings, SettingsError, load_settings
 from handlers.admin_ops import OpError
@@ -43,7 +49,7 @@ def parser(*, json_errors: bool = False) -> argparse.ArgumentParser:
         parents=[common],
     )
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (commands, commands_ledger, commands_study, commands_surveys):
+    for group in (commands, commands_ledger, commands_study, commands_surveys, commands_console):
         group.register(sub, common)
     return top
 

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from handlers import (
+    console_link,
     core,
     deadlines,
     examine,
@@ -33,6 +34,7 @@ FEATURES: tuple[Feature, ...] = (
     surveys.feature,
     examine.feature,
     office.feature,
+    console_link.feature,
     core.feature,
 )
 

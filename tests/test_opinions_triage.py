@@ -123,3 +123,17 @@ async def test_figures_count_received_answered_and_overdue(demo: Demo) -> None:
     figures = await office.press("op:st")
     assert "形式主义:2 / 1 / 1" in figures  # one answered, one overdue
     assert "官僚主义:1 / 0 / 1" in figures  # the anonymous one, counted from its release
+
+
+async def test_closing_an_anonymous_thread_tells_it_in_the_thread(demo: Demo) -> None:
+    member = await demo.person("member", "m1")
+    code = await write_anonymous(member)
+    demo.clock.advance(days=1)
+    await demo.run_jobs()
+    office = await demo.person("admin", "a1")
+    await office.press("op:ib:0")
+    await office.press(office.buttons()[0].payload)
+    await office.tap("办结")
+    assert "已办结" in await office.say("已转有关部门处理。")
+    thread = await member.say(f"回执 {code}")
+    assert "已办结" in thread and "已转有关部门处理" in thread

@@ -14,7 +14,7 @@ from storage.opinion_models import AnonThread, Side, Status
 async def tell_author(ctx: Context, item: Item, key: str, office: str, **params: object) -> None:
     """``key`` names the news; for an anonymous thread it becomes an office post."""
     if isinstance(item.row, AnonThread):
-        text = ctx.text_for_default(key, **params)
+        text = ctx.text_for_default(key, id=item.row.pseudonym, office=office, **params)
         await ctx.db.opinions.add_post(item.row, Side.office, text, ctx.today(), office=office)
         await anonymous_news(ctx, item.row.org_id)
         return

@@ -84,7 +84,9 @@ async def assign_to(ctx: Context) -> None:
     if item.row.status == Status.new:
         item.row.status = Status.assigned
     ctx.db.session.add(item.row)
-    await ctx.db.audit.record(_actor(ctx), "opinion.assign", item=item.ref, to=chosen)
+    await ctx.db.audit.record(
+        _actor(ctx), "opinion.assign", org_id=item.row.org_id, item=item.ref, to=chosen
+    )
     await tell_staff(ctx, [chosen], item, "opinions.assigned_push")
     leader = await ctx.db.members.get(chosen)
     ctx.say("opinions.assigned", label=item.label(ctx), name=leader.name if leader else "")
@@ -103,7 +105,9 @@ async def category_to(ctx: Context) -> None:
         return
     item.row.category = ctx.params[0]
     ctx.db.session.add(item.row)
-    await ctx.db.audit.record(_actor(ctx), "opinion.category", item=item.ref, to=ctx.params[0])
+    await ctx.db.audit.record(
+        _actor(ctx), "opinion.category", org_id=item.row.org_id, item=item.ref, to=ctx.params[0]
+    )
     ctx.say("opinions.category_set", label=item.label(ctx),
             category=ctx.t(f"category.{ctx.params[0]}"))  # fmt: skip
 
@@ -128,7 +132,7 @@ async def close_reason(ctx: Context) -> None:
     assert ctx.member is not None
     office = await office_label(ctx, ctx.member)
     await tell_author(ctx, item, "opinions.closed_push", office, reason=words)
-    await ctx.db.audit.record(_actor(ctx), "opinion.close", item=item.ref)
+    await ctx.db.audit.record(_actor(ctx), "opinion.close", org_id=item.row.org_id, item=item.ref)
     ctx.say("opinions.closed", label=item.label(ctx))
 
 
@@ -182,7 +186,9 @@ async def _merge_into(ctx: Context, item: Item, problem: Problem) -> None:
     assert ctx.member is not None
     office = await office_label(ctx, ctx.member)
     await tell_author(ctx, item, "opinions.merged_push", office, title=problem.title)
-    await ctx.db.audit.record(_actor(ctx), "opinion.merge", item=item.ref, problem=problem.id)
+    await ctx.db.audit.record(
+        _actor(ctx), "opinion.merge", org_id=item.row.org_id, item=item.ref, problem=problem.id
+    )
     ctx.say("opinions.merged", label=item.label(ctx), id=problem.id, title=problem.title)
 
 
