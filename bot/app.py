@@ -78,6 +78,11 @@ def create_app(
         wx_channel.add_routes(app)
         channels[wx_channel.name] = wx_channel
 
+    async def fetch_media(channel_name: str, ref: str) -> bytes | None:
+        fetch = getattr(channels.get(channel_name), "fetch_media", None)
+        return await fetch(ref) if fetch is not None else None
+
+    services.fetch_media = fetch_media
     app[SETTINGS], app[DATABASE], app[DISPATCHER] = settings, db, dispatcher
     app[CHANNELS], app[DELIVERER] = channels, deliverer
     app.router.add_get("/healthz", _health)

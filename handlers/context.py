@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -38,6 +38,9 @@ class Services:
     surveys: MixPool = field(default_factory=MixPool)
     max_text: int = 4096
     router: Router | None = None
+    # (channel, the channel's file handle) → the file's bytes, or None where the channel
+    # cannot fetch it; set by the outer ring, so handlers can show a photo a member sent.
+    fetch_media: Callable[[str, str], Awaitable[bytes | None]] | None = None
 
 
 @dataclass

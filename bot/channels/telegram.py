@@ -168,6 +168,16 @@ class TelegramChannel:
 
     # Replies out
 
+    async def fetch_media(self, file_id: str) -> bytes | None:
+        """A photo or file a member sent, fetched back from Telegram (bots may fetch up
+        to 20 MB); None when Telegram no longer has it."""
+        try:
+            found = await self.app.bot.get_file(file_id)
+            return bytes(await found.download_as_bytearray())
+        except TelegramError as exc:
+            log.info("telegram: a file could not be fetched (%s)", type(exc).__name__)
+            return None
+
     async def deliver(self, external_id: str, replies: list[Reply]) -> None:
         try:
             await self._send(int(external_id), replies)

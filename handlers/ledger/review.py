@@ -8,6 +8,7 @@ from datetime import timedelta
 from handlers.context import Context
 from handlers.feature import ADMINS, CADRES, LEADERS
 from handlers.ledger.common import OPEN, feature, is_office, load, roll_up
+from handlers.media import attachment_replies
 from handlers.messages import Button, Text, rows
 from handlers.opinions.notify import tell_problem_sources
 from storage.ledger_models import ItemStatus, ProgressReport, RectificationItem, ReportKind
@@ -45,6 +46,8 @@ async def request_review(ctx: Context, item: RectificationItem, words: str) -> N
         buttons = rows(
             Button(ctx.text_for(leader, "ledger.approve"), feature.payload("ok", item.id)),
             Button(ctx.text_for(leader, "ledger.return"), feature.payload("ret", item.id)),
+            Button(ctx.text_for(leader, "ledger.view_evidence"), feature.payload("evv", item.id)),
+            per_row=3,
         )
         text = ctx.text_for(
             leader,
@@ -69,6 +72,25 @@ async def _reviewable(ctx: Context) -> RectificationItem | None:
         ctx.say("ledger.not_awaiting", id=item.id)
         return None
     return item
+
+
+@feature.button("evv", access=CADRES)
+async def view_evidence(ctx: Context) -> None:
+    """Every piece of evidence in an item's history, for its reviewer and its person."""
+    item = await load(ctx, ctx.params[0] if ctx.params else "")
+    if item is None:
+        return
+    member = ctx.member
+    assert member is not None
+    if member.id not in (item.leader_id, item.person_id) and not is_office(ctx):
+        ctx.say("ledger.not_reviewer", id=item.id)
+        return
+    files = [f for report in await ctx.db.ledger.history(item.id) for f in report.files]  # type: ignore[arg-type]
+    if not files:
+        ctx.say("ledger.no_evidence", id=item.id)
+        return
+    for reply in await attachment_replies(ctx, files):
+        ctx.send(reply)
 
 
 @feature.button("ok", access=LEADERS)

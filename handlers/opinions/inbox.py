@@ -7,13 +7,14 @@ from collections import Counter
 
 from handlers.context import Context
 from handlers.feature import LEADERS, param_id
+from handlers.media import attachment_replies
 from handlers.messages import Button, Text, rows
 from handlers.opinions.common import day_label, feature
 from handlers.opinions.figures import opinion_figures
 from handlers.opinions.items import Item, is_office, load_item, open_items
 from handlers.opinions.mine import opinion_view
 from handlers.opinions.receipt import thread_view
-from storage.opinion_models import AnonThread, Status
+from storage.opinion_models import AnonThread, OpinionMessage, Status
 
 PAGE = 8
 
@@ -78,6 +79,8 @@ async def item_view(ctx: Context, item: Item) -> Text:
     if item.row.status == Status.closed:
         return Text(body)
     actions = [Button(ctx.t("opinions.act_reply"), feature.payload("rp", item.ref))]
+    if not item.anonymous and any(m.attachments for m in await _messages(ctx, item)):
+        actions.append(Button(ctx.t("opinions.act_files"), feature.payload("att", item.ref)))
     if is_office(ctx):
         actions += [
             Button(ctx.t("opinions.act_assign"), feature.payload("as", item.ref)),
@@ -86,6 +89,23 @@ async def item_view(ctx: Context, item: Item) -> Text:
         ]
     actions.append(Button(ctx.t("opinions.act_close"), feature.payload("cl", item.ref)))
     return Text(body, rows(*actions, per_row=3))
+
+
+async def _messages(ctx: Context, item: Item) -> list[OpinionMessage]:
+    return await ctx.db.opinions.messages(item.row.id)  # type: ignore[arg-type]
+
+
+@feature.button("att", access=LEADERS)
+async def attachments(ctx: Context) -> None:
+    """The photos and files a named opinion carries, fetched back from their channel."""
+    item = await load_item(ctx, ctx.params[0] if ctx.params else "")
+    if item is None or item.anonymous:
+        return
+    files = [a for m in await _messages(ctx, item) for a in m.attachments]
+    for reply in await attachment_replies(ctx, files):
+        ctx.send(reply)
+    if not files:
+        ctx.say("opinions.no_files")
 
 
 @feature.button("st", access=LEADERS)
