@@ -107,6 +107,11 @@ class LedgerRepo:
         query = select(Milestone).where(Milestone.item_id == item_id).order_by(col(Milestone.due))
         return list((await self.session.exec(query)).all())
 
+    async def add_milestone(self, milestone: Milestone) -> Milestone:
+        self.session.add(milestone)
+        await self.session.flush()
+        return milestone
+
     # Problems
 
     async def problems_of(self, item_id: int) -> list[int]:

@@ -214,3 +214,25 @@ async def test_monthly_bulletin_on_its_day_and_on_demand(demo: Demo) -> None:
     member = await demo.person("member", "m1")
     assert "月通报" in await member.say("公示")
     assert "不对你的身份开放" in await member.say("月通报")
+
+
+async def test_sub_items_roll_up_weighted_and_milestones(demo: Demo) -> None:
+    office = await demo.person("admin", "a1")
+    await create_item(office)
+    await office.say("台帐管理")
+    view = await office.tap("#1")
+    assert "审批材料清单" in view and "责任人 刘洋" in view
+    await office.tap("加子事项")
+    assert "格式" in await office.say("只有内容")
+    assert "不能晚于" in await office.say("核对清单 2028-01-01 刘洋")
+    assert "加子事项 #2" in await office.say("核对清单 2027-01-31 刘洋 3")
+    await office.press("lg:sub:1")
+    assert "#3" in await office.say("一次性告知单 2027-02-28 孙丽")
+    await office.press("lg:ms:1")
+    assert "已为事项 #1 加节点" in await office.say("清单公示 2027-01-15")
+    cadre = await demo.person("cadre", "c1")
+    assert "子事项汇总" in await cadre.say("进度 1 50")
+    await cadre.say("进度 2 50")
+    view = await office.press("lg:iv:1")
+    assert "进度 38%" in view  # (50·3 + 0·1) / 4
+    assert "清单公示" in view and "子事项 #2" in view

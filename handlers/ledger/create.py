@@ -39,7 +39,8 @@ async def items(ctx: Context) -> None:
         Button(ctx.t("ledger.new_item"), feature.payload("new")),
         Button(ctx.t("ledger.from_problem"), feature.payload("fp")),
     )
-    ctx.send(Text("\n".join(lines), buttons))
+    opened = rows(*(Button(f"#{i.id}", feature.payload("iv", i.id)) for i in found[:20]), per_row=5)
+    ctx.send(Text("\n".join(lines), (*buttons, *opened)))
 
 
 @feature.button("new", access=ADMINS)
