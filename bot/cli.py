@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 
 from bot import (
     commands,
+    commands_broadcast,
     commands_console,
     commands_ledger,
     commands_study,
@@ -49,7 +50,14 @@ def parser(*, json_errors: bool = False) -> argparse.ArgumentParser:
         parents=[common],
     )
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (commands, commands_ledger, commands_study, commands_surveys, commands_console):
+    for group in (
+        commands,
+        commands_ledger,
+        commands_study,
+        commands_surveys,
+        commands_console,
+        commands_broadcast,
+    ):
         group.register(sub, common)
     return top
 

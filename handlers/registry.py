@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from handlers import (
+    broadcasts,
     console_link,
     core,
     deadlines,
@@ -35,6 +36,7 @@ FEATURES: tuple[Feature, ...] = (
     examine.feature,
     office.feature,
     console_link.feature,
+    broadcasts.feature,
     core.feature,
 )
 
@@ -60,4 +62,5 @@ DUE_SOURCES: tuple[Source, ...] = (
     study.session_reminders,
     surveys.survey_dues,
     examine.examine_reminders,
+    broadcasts.broadcast_dues,
 )

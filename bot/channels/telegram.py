@@ -48,6 +48,22 @@ log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105  (a header name)
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+PUSH = -1  # rate_limit_args of a push: bot/delivery paces it and waits out floods itself
+
+
+class RepliesRateLimiter(AIORateLimiter):
+    """Replies wait out a flood-control answer here; pushes pass straight through, so that
+    the deliverer can pause every push on the channel and keep its own pace."""
+
+    async def process_request(  # type: ignore[override]
+        self, callback: Any, args: Any, kwargs: dict[str, Any], endpoint: str,
+        data: dict[str, Any], rate_limit_args: int | None,
+    ) -> Any:  # fmt: skip
+        if rate_limit_args == PUSH:
+            return await callback(*args, **kwargs)
+        return await super().process_request(
+            callback, args, kwargs, endpoint, data, rate_limit_args
+        )
 
 
 class TelegramChannel:
@@ -65,7 +81,7 @@ class TelegramChannel:
             .token(settings.telegram_token.get_secret_value())
             .base_url(f"{api}/bot")
             .base_file_url(f"{api}/file/bot")
-            .rate_limiter(AIORateLimiter(max_retries=1))
+            .rate_limiter(RepliesRateLimiter(max_retries=1))
             # aiohttp instead of httpx: about four times less CPU per request (BENCHMARKS.md)
             .request(AiohttpRequest())
             .get_updates_request(AiohttpRequest(connection_pool_size=1))
@@ -180,7 +196,7 @@ class TelegramChannel:
 
     async def deliver(self, external_id: str, replies: list[Reply]) -> None:
         try:
-            await self._send(int(external_id), replies)
+            await self._send(int(external_id), replies, push=True)
         except Forbidden as exc:
             raise Blocked(exc.message) from None
         except RetryAfter as exc:
@@ -190,23 +206,30 @@ class TelegramChannel:
         except BadRequest as exc:
             raise Undeliverable(exc.message) from None
         except NetworkError as exc:
-            raise RetryLater(5.0, type(exc).__name__) from None
+            raise RetryLater(1.0, type(exc).__name__) from None  # the deliverer backs off from here
 
-    async def _send(self, chat_id: int, replies: list[Reply]) -> list[Message]:
+    async def _send(
+        self, chat_id: int, replies: list[Reply], *, push: bool = False
+    ) -> list[Message]:
         bot = self.app.bot
+        limit: dict[str, Any] = {"rate_limit_args": PUSH} if push else {}
         sent: list[Message] = []
         for reply in replies:
             if isinstance(reply, Text):
                 chunks = split_text(reply.text, MessageLimit.MAX_TEXT_LENGTH)
                 for index, chunk in enumerate(chunks):
                     markup = keyboard(reply) if index == len(chunks) - 1 else None
-                    sent.append(await bot.send_message(chat_id, chunk, reply_markup=markup))
+                    sent.append(
+                        await bot.send_message(chat_id, chunk, reply_markup=markup, **limit)
+                    )
             elif isinstance(reply, Image):
-                sent.append(await bot.send_photo(chat_id, reply.data, caption=reply.caption))
+                sent.append(
+                    await bot.send_photo(chat_id, reply.data, caption=reply.caption, **limit)
+                )
             elif isinstance(reply, File):
                 sent.append(
                     await bot.send_document(
-                        chat_id, reply.data, filename=reply.name, caption=reply.caption
+                        chat_id, reply.data, filename=reply.name, caption=reply.caption, **limit
                     )
                 )
             elif isinstance(reply, Forget):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +61,7 @@ class Call:
     status: int | None = None  # None while still being answered (a long poll)
     error: str | None = None
     result: Any = None
+    at: float = field(default_factory=time.monotonic)  # when it arrived (for rate checks)
 
     @property
     def chat_id(self) -> int | None:
