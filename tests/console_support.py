@@ -9,9 +9,10 @@ import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 from aiohttp import web
@@ -25,10 +26,13 @@ from handlers.admin_ops import create_invite, create_org
 from handlers.console_ops import logins
 from handlers.console_ops.logins import console_user
 from handlers.demo import seed_demo
-from storage.ledger_models import RectificationItem
+from handlers.study.checkin import new_secret
+from storage.examine_models import Survey, SurveyStatus
+from storage.ledger_models import Bulletin, RectificationItem
 from storage.models import Member, Role
 from storage.opinion_models import Opinion, OpinionMessage, Side
 from storage.repos import Repos
+from storage.study_models import Deadline, StudySession
 from tests.databases import migrated_sqlite
 
 PASSWORD = "gongzuo-2026!"
@@ -97,7 +101,8 @@ async def _seed(db: Repos) -> tuple[dict[str, int], dict[str, int], dict[str, An
                           measures="措施", deadline=date(2030, 1, 1),
                           leader_id=members["other_leader"], person_id=members["other_leader"])
     )  # fmt: skip
-    await create_invite(db, orgs["other"], "member", actor="test")
+    other_invite = await create_invite(db, orgs["other"], "member", actor="test")
+    own_invite = await create_invite(db, orgs["unit"], "member", actor="test")
     own_items = await db.ledger.items([orgs["unit"]])
     assigned = await db.opinions.named_inbox(orgs["unit"], assignee_id=members["leader"])
     refs = {
@@ -107,8 +112,33 @@ async def _seed(db: Repos) -> tuple[dict[str, int], dict[str, int], dict[str, An
         "other_item": item.id,
         "own_member": members["member"],
         "other_member": other_author.id,
+        "own_invite": own_invite.id,
+        "other_invite": other_invite.id,
+        "own_org": orgs["unit"],
+        "other_org": orgs["other"],
     }
+    for scope, words in (("own", "本单位"), ("other", "外单位")):
+        refs.update(await _things(db, scope, words, orgs["unit" if scope == "own" else "other"]))
     return orgs, members, refs
+
+
+async def _things(db: Repos, scope: str, words: str, org_id: int) -> dict[str, int]:
+    """A study session, a deadline, a survey and a bulletin in the organization."""
+    now = datetime.combine(date.today(), time(10), tzinfo=ZoneInfo("Asia/Shanghai"))
+    session = await db.study.add(StudySession(
+        org_id=org_id, title=f"{words}的集中学习", place="会议室", checkin_secret=new_secret(),
+        starts_at=now + timedelta(days=2), ends_at=now + timedelta(days=2, hours=2)))  # fmt: skip
+    deadline = await db.study.add(Deadline(
+        org_id=org_id, kind="self_exam", title=f"{words}的对照检查材料",
+        due_at=now + timedelta(days=9), audience={"roles": [Role.leader]}))  # fmt: skip
+    survey = await db.surveys.add(Survey(
+        org_id=org_id, title=f"{words}的测评", template="effect", opens_at=now,
+        closes_at=now + timedelta(days=7), status=SurveyStatus.open), [])  # fmt: skip
+    bulletin = await db.ledger.add_bulletin(Bulletin(
+        org_id=org_id, month=f"{now:%Y-%m}", text=f"{words}的月通报\n整改事项共 1 项。",
+        workbook=b"PK\x03\x04"))  # fmt: skip
+    return {f"{scope}_session": session.id or 0, f"{scope}_deadline": deadline.id or 0,
+            f"{scope}_survey": survey.id or 0, f"{scope}_bulletin": bulletin.id or 0}  # fmt: skip
 
 
 @asynccontextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ import pytest_asyncio
 
 from bot.console import Console
 from bot.console.app import STATIC_PREFIX
+from storage.types import utcnow
 from tests.console_support import Browser, Site, running_site
 
 OK, LOGIN, DENY, GONE = "ok", "login", "deny", "gone"
@@ -20,7 +22,9 @@ READERS = {"admin": OK, "leader": OK, "supervisor": OK}
 OFFICE = {"admin": OK, "leader": OK}
 AUDITORS = {"admin": OK, "supervisor": OK}
 EVERYONE_LOGIN = {"anon": LOGIN, "admin": LOGIN, "leader": LOGIN, "supervisor": LOGIN}
-ITEM, MEMBER = r"{id:\d{1,9}}", r"{id:\d{1,9}}"
+ITEM = MEMBER = ID = r"{id:\d{1,9}}"
+KINDS = {"members": "member", "invites": "invite", "sessions": "session", "deadlines": "deadline",
+         "surveys": "survey", "orgs": "org", "bulletins": "bulletin", "ledger": "item"}  # fmt: skip
 # (method, path as registered) → who may (anyone else: denied; no session: to login).
 MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/console/login"): {"anon": OK, "*": OK},
@@ -52,6 +56,41 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/console/invites"): ADMIN,
     ("POST", "/console/members/import"): ADMIN,
     ("POST", f"/console/members/{MEMBER}/deactivate"): ADMIN,
+    ("GET", f"/console/members/{MEMBER}"): ADMIN,
+    ("POST", f"/console/members/{MEMBER}/invite"): ADMIN,
+    ("POST", f"/console/invites/{ID}/revoke"): ADMIN,
+    ("GET", "/console/calendar"): READERS,
+    ("GET", "/console/sessions/new"): ADMIN,
+    ("POST", "/console/sessions/new"): ADMIN,
+    ("GET", f"/console/sessions/{ID}"): READERS,
+    ("GET", f"/console/sessions/{ID}/edit"): ADMIN,
+    ("POST", f"/console/sessions/{ID}/edit"): ADMIN,
+    ("GET", f"/console/sessions/{ID}/code"): ADMIN,
+    ("GET", f"/console/sessions/{ID}/code.json"): ADMIN,
+    ("GET", f"/console/sessions/{ID}/attendance.xlsx"): READERS,
+    ("POST", f"/console/sessions/{ID}/cancel"): ADMIN,
+    ("GET", "/console/deadlines/new"): ADMIN,
+    ("POST", "/console/deadlines/new"): ADMIN,
+    ("GET", f"/console/deadlines/{ID}"): READERS,
+    ("GET", f"/console/deadlines/{ID}/export.xlsx"): READERS,
+    ("POST", f"/console/deadlines/{ID}/cancel"): ADMIN,
+    ("GET", "/console/surveys"): AUDITORS,
+    ("POST", "/console/surveys"): ADMIN,
+    ("GET", f"/console/surveys/{ID}"): AUDITORS,
+    ("GET", f"/console/surveys/{ID}/export.xlsx"): AUDITORS,
+    ("POST", f"/console/surveys/{ID}/close"): ADMIN,
+    ("POST", f"/console/surveys/{ID}/open-early"): ADMIN,
+    ("GET", "/console/orgs"): READERS,
+    ("POST", "/console/orgs"): ADMIN,
+    ("GET", f"/console/orgs/{ID}"): READERS,
+    ("POST", f"/console/orgs/{ID}/stages"): ADMIN,
+    ("POST", f"/console/orgs/{ID}/settings"): ADMIN,
+    ("GET", "/console/bulletins"): READERS,
+    ("POST", "/console/bulletins/compile"): ADMIN,
+    ("GET", f"/console/bulletins/{ID}"): READERS,
+    ("POST", f"/console/bulletins/{ID}/publish"): ADMIN,
+    ("GET", f"/console/bulletins/{ID}/bulletin.pdf"): READERS,
+    ("GET", f"/console/bulletins/{ID}/bulletin.xlsx"): READERS,
     ("GET", "/console/audit"): AUDITORS,
     ("POST", "/console/logout"): EVERYONE_LOGIN,  # run last: it ends the session
 }
@@ -95,8 +134,7 @@ def fill(path: str, site: Site, scope: str) -> str:
         if name == "ref":
             return str(site.refs[f"{scope}_opinion"])
         if name == "id":
-            kind = "member" if path.startswith("/console/members/") else "item"
-            return str(site.refs[f"{scope}_{kind}"])
+            return str(site.refs[f"{scope}_{KINDS[path.split('/')[2]]}"])
         return {"secret": "x" * 43, "code": "en"}[name]
 
     return re.sub(r"\{(\w+)(?::[^}]*\})?\}?", value, path)
@@ -141,16 +179,30 @@ async def test_static_files_need_no_login(site: Site) -> None:
 
 async def test_lists_show_only_the_viewers_organizations(site: Site) -> None:
     pages: dict[str, dict[str, str]] = {}
+    month = f"/console/calendar?month={utcnow() + timedelta(days=2):%Y-%m}"
+    lists = ("/console/ledger", "/console/opinions?show=all", "/console/problems", month,
+             "/console/surveys", "/console/bulletins", "/console/orgs")  # fmt: skip
     for viewer in ("admin", "supervisor", "other_admin", "leader"):
         browser = Browser(site)
         try:
             assert await browser.login(viewer) == 303
-            pages[viewer] = {
-                path: (await browser.get(path))[1]
-                for path in ("/console/ledger", "/console/opinions?show=all", "/console/problems")
-            }
+            pages[viewer] = {path: (await browser.get(path))[1] for path in lists}
         finally:
             await browser.close()
+    for path, words in ((month, "的集中学习"), ("/console/surveys", "的测评"),
+                        ("/console/bulletins", "/console/bulletins/")):  # fmt: skip
+        for viewer, scope in (("admin", "own"), ("supervisor", "own"), ("other_admin", "other")):
+            mine, theirs = ("本单位", "外单位") if scope == "own" else ("外单位", "本单位")
+            if words.startswith("/"):
+                found = re.findall(r'href="/console/bulletins/(\d+)"', pages[viewer][path])
+                other = "other" if scope == "own" else "own"
+                assert str(site.refs[f"{scope}_bulletin"]) in found, (viewer, path)
+                assert str(site.refs[f"{other}_bulletin"]) not in found, (viewer, path)
+                continue
+            assert mine + words in pages[viewer][path], (viewer, path)
+            assert theirs + words not in pages[viewer][path], (viewer, path)
+    assert "外县审计局" not in pages["admin"]["/console/orgs"]
+    assert "临江县规划局" in pages["supervisor"]["/console/orgs"]  # the county's tree
     own, other = "会议多、文件多", "外单位的整改事项"
     assert own in pages["admin"]["/console/ledger"]
     assert other not in pages["admin"]["/console/ledger"]

@@ -20,11 +20,18 @@ from aiohttp import web
 from bot.console import (
     routes_audit,
     routes_auth,
+    routes_bulletins,
     routes_dashboard,
+    routes_deadlines,
     routes_ledger,
     routes_ledger_form,
+    routes_member,
     routes_members,
     routes_opinions,
+    routes_orgs,
+    routes_session_form,
+    routes_study,
+    routes_surveys,
 )
 from bot.console.auth import COOKIE, LANG_COOKIE, PRE_COOKIE, same_token
 from bot.console.page import HEADERS, Core, Page
@@ -43,6 +50,13 @@ MODULES = (
     routes_ledger,
     routes_ledger_form,
     routes_members,
+    routes_member,
+    routes_session_form,  # /sessions/new before /sessions/{id}
+    routes_study,
+    routes_deadlines,
+    routes_surveys,
+    routes_orgs,
+    routes_bulletins,
     routes_audit,
 )
 

@@ -81,3 +81,33 @@ def status_chart(title: str, rows: list[tuple[str, int, str]]) -> Markup:
         )
     body.append("</svg>")
     return Markup("".join(body))  # noqa: S704 - every piece of text above is escaped
+
+
+SHARE_COLOURS = ("#2e7d32", "#66bb6a", "#ffb300", "#e53935", "#8e24aa", "#1e88e5")
+
+
+def share_chart(title: str, rows: list[tuple[str, int, int]]) -> Markup:
+    """One bar per option, as a share of all responses: (label, count, percent)."""
+    if not rows:
+        return Markup("")
+    span = WIDTH - LABEL - VALUE_ROOM - 40
+    height = (BAR + GAP) * len(rows) + 4
+    body = [
+        f'<svg class="chart share" role="img" viewBox="0 0 {WIDTH} {height}" '
+        f'xmlns="http://www.w3.org/2000/svg" aria-label="{escape(title)}">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for index, (label, count, percent) in enumerate(rows):
+        y = index * (BAR + GAP) + 2
+        width = span * max(min(percent, 100), 0) / 100
+        colour = SHARE_COLOURS[index % len(SHARE_COLOURS)]
+        body.append(
+            f'<text x="{LABEL - 8}" y="{y + BAR - 1}" font-size="12" '
+            f'text-anchor="end">{escape(label)}</text>'
+            f'<rect x="{LABEL}" y="{y}" width="{width:.1f}" height="{BAR}" fill="{colour}">'
+            f"<title>{escape(label)}: {count} ({percent}%)</title></rect>"
+            f'<text x="{LABEL + width + 4:.1f}" y="{y + BAR - 1}" font-size="11">'
+            f"{count} ({percent}%)</text>"
+        )
+    body.append("</svg>")
+    return Markup("".join(body))  # noqa: S704 - every piece of text above is escaped

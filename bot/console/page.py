@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -26,6 +27,7 @@ from storage.db import Database
 from storage.repos import Repos
 
 T = TypeVar("T")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEMPLATES = Path(__file__).with_name("templates")
 HEADERS = {
     "Cache-Control": "no-store",
@@ -123,7 +125,7 @@ class Page:
             t=self.t, lang=self.lang, viewer=self.viewer, csrf=self.csrf, notes=notes,
             nonce=lambda: secrets.token_urlsafe(16), back=back,
             section=parts[2] if len(parts) > 2 else "",
-            day=_day, when=self.when, **values,
+            day=_day, when=self.when, hm=self.hm, **values,
         )  # fmt: skip
         response = web.Response(text=html, status=status, content_type="text/html")
         response.headers.update(HEADERS)
@@ -134,6 +136,12 @@ class Page:
             return ""
         return moment.astimezone(self.core.services.zone).strftime("%Y-%m-%d %H:%M")
 
+    def hm(self, moment: datetime | None, zone: Any = None) -> str:
+        """The hour and minute of a moment, in ``zone`` or the service's."""
+        if moment is None:
+            return ""
+        return moment.astimezone(zone or self.core.services.zone).strftime("%H:%M")
+
     def note(self, text: str, kind: str = "ok") -> None:
         if self.viewer is not None:
             self.core.notes.add(self.viewer.session, kind, text)
@@ -142,6 +150,13 @@ class Page:
         for text in notes:
             self.note(text, kind)
         return web.Response(status=303, headers={"Location": location, **HEADERS})
+
+    def download(self, data: bytes, name: str, shown: str, kind: str) -> web.Response:
+        """A file to save: ``name`` in ASCII for old browsers, ``shown`` for the rest."""
+        disposition = f"attachment; filename={name}; filename*=UTF-8''{quote(shown)}"
+        headers = {"Content-Disposition": disposition, "Cache-Control": "no-store",
+                   "X-Content-Type-Options": "nosniff"}  # fmt: skip
+        return web.Response(body=data, headers=headers, content_type=kind)
 
     def error(self, status: int, key: str, **params: object) -> web.Response:
         return self.render("error.html", status=status, message=self.t(key, **params))

@@ -14,6 +14,7 @@ from bot.console.page import Page
 from bot.console.routing import ADMIN, OFFICE, READERS, RouteTable
 from handlers.console_ops import ledger as ops
 from handlers.console_ops.context import OpContext, Refused
+from handlers.console_ops.ratings import rating_view
 from handlers.ledger.bulletin_figures import RISK_DAYS, RISK_PERCENT, STATUSES, state
 from handlers.ledger.common import OPEN
 from handlers.ledger.excel import Line, build_book, ledger_csv, ledger_lines
@@ -104,7 +105,10 @@ async def show_item(
                   {item.leader_id, item.person_id, *(r.member_id for r in history)}}  # fmt: skip
         problems = [await db.opinions.problem(p) for p in await db.ledger.problems_of(item.id or 0)]
         mine = viewer.member.org_id == item.org_id
+        ctx = page.ops(db)
+        ctx.org = await db.orgs.get(item.org_id)
         return {
+            "ratings": await rating_view(ctx, item),
             "item": item, "history": history, "people": people,
             "children": await db.ledger.children(item.id or 0),
             "milestones": await db.ledger.milestones(item.id or 0),

@@ -87,14 +87,20 @@ async def finish(
     """
     if success not in ctx.said:
         raise Refused(ctx.messages() or [ctx.t("console.op_failed")])
+    if not stamp(ctx, org_id):
+        assert ctx.member is not None
+        await ctx.db.audit.record(actor(ctx.member), action, org_id=org_id, via=CHANNEL, **detail)
+    return ctx.messages()
+
+
+def stamp(ctx: OpContext, org_id: int | None) -> list[AuditEntry]:
+    """Mark the audit entries an operation wrote as done from the console, under the
+    organization where the entry names none; returns them."""
     entries = written(ctx)
     for entry in entries:
         entry.org_id = entry.org_id if entry.org_id is not None else org_id
         entry.detail = {**entry.detail, "via": CHANNEL}
-    if not entries:
-        assert ctx.member is not None
-        await ctx.db.audit.record(actor(ctx.member), action, org_id=org_id, via=CHANNEL, **detail)
-    return ctx.messages()
+    return entries
 
 
 def written(ctx: OpContext) -> list[AuditEntry]:

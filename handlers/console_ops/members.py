@@ -5,10 +5,11 @@ the bot or the console, and their personal invites stop working)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import col, select
 
-from handlers.admin_ops import OpError
+from handlers.admin_ops import OpError, create_invite
 from handlers.console_ops.logins import end_sessions
 from storage.console_models import ConsoleLogin
 from storage.models import ChannelIdentity, Invite, Member
@@ -68,3 +69,58 @@ async def deactivate(db: Repos, member: Member, *, by: Member) -> None:
         f"member:{by.id}", "member.deactivate", org_id=member.org_id, member=member.id,
         name=member.name, via="console",
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Channel:
+    """How a member reaches us on one channel: never the account's id there."""
+
+    channel: str
+    reachable: bool
+    since: datetime
+    last_seen: datetime
+
+
+async def channels(db: Repos, member_id: int) -> list[Channel]:
+    return [
+        Channel(i.channel, i.reachable, i.created_at, i.last_seen_at)
+        for i in await db.members.identities(member_id)
+    ]
+
+
+async def personal_invites(db: Repos, member_id: int) -> list[Invite]:
+    query = select(Invite).where(Invite.member_id == member_id, ~col(Invite.revoked))
+    return list((await db.session.exec(query.order_by(col(Invite.id).desc()))).all())
+
+
+async def revoke(db: Repos, invite: Invite, *, by: Member) -> None:
+    if invite.revoked:
+        raise OpError("console.invite_was_revoked")
+    invite.revoked = True
+    db.session.add(invite)
+    await db.audit.record(
+        f"member:{by.id}", "invite.revoke", org_id=invite.org_id, invite=invite.id,
+        member=invite.member_id, via="console",
+    )  # fmt: skip
+
+
+async def reissue(db: Repos, member: Member, *, by: Member) -> Invite:
+    """A new personal invite (one use), the person's older ones revoked: for a lost link
+    or a new phone. Joining with it binds another chat account to the same member."""
+    if not member.active:
+        raise OpError("console.reissue_inactive", name=member.name)
+    for old in await personal_invites(db, member.id or 0):
+        await revoke(db, old, by=by)
+    invite = await create_invite(
+        db, member.org_id, member.role, rank=member.rank, uses=1, member=member,
+        actor=f"member:{by.id}",
+    )  # fmt: skip
+    stamp_via(db)
+    return invite
+
+
+def stamp_via(db: Repos) -> None:
+    """The entries just written, marked as done from the console."""
+    audit = db.audit
+    for entry in getattr(audit, "written", []):
+        entry.detail = {**entry.detail, "via": "console"}
