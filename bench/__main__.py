@@ -7,7 +7,15 @@ import asyncio
 import importlib
 import sys
 
-BENCHMARKS = {"updates": "bench.updates"}
+BENCHMARKS = {
+    "updates": "bench.updates",
+    "webhook": "bench.webhook",
+    "broadcast": "bench.broadcast",
+    "scheduler": "bench.scheduler",
+    "scale": "bench.scale",
+    "wechat": "bench.wechat",
+    "scaleout": "bench.scaleout",
+}
 
 
 def parse(argv: list[str]) -> argparse.Namespace:

@@ -6,7 +6,8 @@ The child prints ``READY`` once it polls, then obeys lines on standard input: ``
 (answers ``CPU <seconds of CPU used so far>``) and ``stop``.
 
 Kinds: ``ptb-echo`` (python-telegram-bot 22 with the library's defaults, a MessageHandler
-that echoes), ``aiogram-echo`` (aiogram 3, the same), ``massline`` (the whole service from
+that echoes), ``aiogram-echo`` (aiogram 3, the same), ``aiogram-echo-webhook`` (aiogram's
+webhook server, the echo in its answer), ``massline`` (the whole service from
 ``create_app``, see bench.massline_bot).
 """
 
@@ -18,6 +19,7 @@ import logging
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 Stop = Callable[[], Awaitable[None]]
 
@@ -84,6 +86,41 @@ async def aiogram_echo(args: argparse.Namespace) -> Stop:
     return stop
 
 
+async def aiogram_echo_webhook(args: argparse.Namespace) -> Stop:
+    """aiogram's own webhook server; the echo rides in the webhook's answer (the handler
+    returns the method instead of calling it), as aiogram documents it."""
+    from aiogram import Bot, Dispatcher
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+    from aiogram.types import Message
+    from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+    from aiohttp import web
+
+    from bench.massline_bot import WEBHOOK_SECRET, free_port
+
+    bot = Bot(args.token, session=AiohttpSession(api=TelegramAPIServer.from_base(args.api)))
+    dispatcher = Dispatcher()
+
+    @dispatcher.message()
+    async def echo(message: Message) -> Any:
+        return message.answer(message.text) if message.text else None
+
+    app = web.Application()
+    SimpleRequestHandler(dispatcher, bot, handle_in_background=False,
+                         secret_token=WEBHOOK_SECRET).register(app, path="/webhook")  # fmt: skip
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    await bot.set_webhook(f"http://127.0.0.1:{port}/webhook", secret_token=WEBHOOK_SECRET)
+
+    async def stop() -> None:
+        await runner.cleanup()
+        await bot.session.close()
+
+    return stop
+
+
 async def massline(args: argparse.Namespace) -> Stop:
     from bench.massline_bot import start_massline
 
@@ -93,6 +130,7 @@ async def massline(args: argparse.Namespace) -> Stop:
 KINDS: dict[str, Callable[[argparse.Namespace], Awaitable[Stop]]] = {
     "ptb-echo": ptb_echo,
     "aiogram-echo": aiogram_echo,
+    "aiogram-echo-webhook": aiogram_echo_webhook,
     "massline": massline,
 }
 
@@ -119,8 +157,13 @@ def main() -> None:
     parser.add_argument("kind", choices=sorted(KINDS))
     parser.add_argument("--api", required=True, help="the fake Bot API's base URL")
     parser.add_argument("--token", required=True)
-    parser.add_argument("--transport", choices=("httpx", "aiohttp"), default="httpx")
-    parser.add_argument("--unlimited", action="store_true", help="massline: no 30/s limiter")
+    parser.add_argument("--transport", choices=("httpx", "aiohttp"),
+                        help="ptb-echo: httpx if not; massline: aiohttp if not")  # fmt: skip
+    parser.add_argument("--replies-limit", type=float, help="massline: replies per second")
+    parser.add_argument("--sequential", action="store_true", help="massline: one at a time")
+    parser.add_argument("--webhook", action="store_true", help="massline: serve the webhook")
+    parser.add_argument("--no-ride", dest="ride", action="store_false",
+                        help="massline: nothing rides in the webhook's answer")  # fmt: skip
     parser.add_argument("--users", type=int, default=0, help="massline: people with chats")
     parser.add_argument("--first-user", type=int, default=0)
     parser.add_argument("--members", type=int, default=0, help="massline: members in the org")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,25 +90,46 @@ class Timings:
         return self.updates / self.elapsed if self.elapsed > 0 else 0.0
 
 
-class Load:
-    """Drives ``users`` through ``steps`` (each user starting at its own offset)."""
+Fill = Callable[[int, str], str]  # (the person's index, a step's text) → the text sent
 
-    def __init__(self, fake: TimedTelegram, users: list[FakeUser], steps: list[Step]) -> None:
+
+class Load:
+    """Drives ``users`` through ``steps``, each user starting at its own offset (one of
+    ``starts``: the first steps of the mix's scenes, so nobody starts mid-dialogue);
+    ``fill`` completes a step's text for the person sending it (a code, an id)."""
+
+    def __init__(
+        self,
+        fake: TimedTelegram,
+        users: list[FakeUser],
+        steps: list[Step],
+        *,
+        starts: Sequence[int] = (0,),
+        fill: Fill | None = None,
+    ) -> None:
         self.fake, self.users, self.steps = fake, users, steps
         self.replies: list[int] = []  # messages the bot sends per step, from calibrate()
-        self._next = {user.chat_id: index % len(steps) for index, user in enumerate(users)}
+        self._next = {user.chat_id: starts[index % len(starts)] for index, user in enumerate(users)}
+        self._person = {user.chat_id: index for index, user in enumerate(users)}
+        self._fill = fill
 
     async def send(self, user: FakeUser, step: Step) -> None:
+        await self.fake.push(*self.update(user, step))
+
+    def update(self, user: FakeUser, step: Step) -> tuple[str, JSON]:
+        """The update ``user`` sends for ``step``: its kind and its body."""
+        text = step.text
+        if self._fill is not None:
+            text = self._fill(self._person[user.chat_id], text)
         if step.kind == "message":
-            await self.fake.push("message", user.compose(**user.typed(step.text)))
-            return
+            return "message", user.compose(**user.typed(text))
         shown = {"message_id": user.log.new_id(), "from": self.fake.bot, "chat": user.log.chat,
                  "date": now(), "text": "菜单"}  # fmt: skip
         user.log.messages[shown["message_id"]] = shown
         query: dict[str, Any] = {"id": self.fake.new_callback_id(), "from": user.who,
                                  "chat_instance": f"ci{user.chat_id}", "message": shown,
-                                 "data": step.text}  # fmt: skip
-        await self.fake.push("callback_query", query)
+                                 "data": text}  # fmt: skip
+        return "callback_query", query
 
     async def calibrate(self, quiet: float = 0.4) -> list[int]:
         """How many messages the bot answers each step with (the first user walks them all)."""

@@ -1,30 +1,31 @@
 """The whole Massline service as a benchmark contender: ``create_app(Settings(...))``.
 
-A fresh SQLite file is migrated and seeded with one organization in its ``study`` stage
-and ``--members`` members, the first ``--users`` of them already joined through Telegram
-(chat ids from ``--first-user`` on), so every update meets a member who is known.
+A fresh SQLite file is migrated and seeded as bench.mix describes (one organization in its
+study stage, ``--members`` members, the first ``--users`` of them cadres already joined
+through Telegram with chat ids from ``--first-user`` on, an item each, a study session
+running now), so every update meets a member who is known.
 
-Two switches change the service for the benchmark only, by patching names that
-bot.channels.telegram looks up when it builds PTB's Application (nothing in bot/ is edited):
-``--transport aiohttp`` gives PTB our AiohttpRequest for both of its request objects, and
-``--unlimited`` lifts the AIORateLimiter's overall 30 messages/second (the one Telegram
-itself enforces), to see what the core costs rather than what the limiter allows.
+By default the service is exactly what ``python -m bot run`` builds. A few switches undo
+one of issue 9's changes at a time, to measure what each gained, by patching names that
+bot.channels.telegram looks up when it builds PTB's Application (nothing in bot/ is
+edited): ``--transport httpx`` puts back PTB's stock httpx transport, ``--replies-limit 30``
+puts replies back behind a 30 messages/second limiter, ``--sequential`` handles one update
+at a time as PTB does by default. ``--webhook`` serves the webhook instead of polling, and
+``--no-ride`` sends every call on its own rather than one in the webhook's answer.
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bench.bots import Stop
+from bench.mix import seed
 
-ORG_NAME = "基准测试规划局"
+WEBHOOK_SECRET = "bench-webhook-secret"  # noqa: S105  (the fake's, on loopback)
 
 
 async def start_massline(args: argparse.Namespace) -> Stop:
@@ -38,63 +39,52 @@ async def start_massline(args: argparse.Namespace) -> Stop:
     db = Database(f"sqlite:///{path}")
     try:
         await upgrade(db)
-        await db.run(lambda session: _seed(session, args))
+        await db.run(
+            lambda s: seed(s, users=args.users, members=args.members, first_chat=args.first_user)
+        )
     finally:
         await db.dispose()
-    if args.unlimited:
-        telegram_channel.AIORateLimiter = functools.partial(  # type: ignore[misc]
-            telegram_channel.AIORateLimiter, overall_max_rate=0
-        )
-    if args.transport == "aiohttp":
-        telegram_channel.Application = _aiohttp_application()  # type: ignore[misc]
+    if args.replies_limit is not None:
+        telegram_channel.REPLIES_PER_SECOND = args.replies_limit
+    if args.transport == "httpx":
+        telegram_channel.AiohttpRequest = _httpx_request  # type: ignore[misc,assignment]
+    if args.sequential:
+        telegram_channel.CONCURRENT_UPDATES = 1
+    if not args.ride:
+        telegram_channel.telegram_webhook.ride = lambda: None  # type: ignore[attr-defined]
+    port = free_port() if args.webhook else 0
+    webhook: dict[str, Any] = {}
+    if args.webhook:
+        webhook = {"telegram_webhook_url": f"http://127.0.0.1:{port}/telegram/webhook",
+                   "telegram_webhook_secret": WEBHOOK_SECRET}  # fmt: skip
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         database_url=f"sqlite:///{path}",
         log_level="WARNING",
-        web_port=0,
+        web_host="127.0.0.1",
+        web_port=port,
         telegram_token=args.token,
         telegram_api_url=args.api,
         telegram_bot_username="massline_test_bot",
+        **webhook,
     )
     app = create_app(settings)
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()  # cleanup_ctx: database, channels (PTB polls), delivery
+    if args.webhook:
+        await web.TCPSite(runner, "127.0.0.1", port).start()
     return runner.cleanup
 
 
-def _aiohttp_application() -> Any:
-    from telegram.ext import Application, ApplicationBuilder
+def _httpx_request(connection_pool_size: int = 256) -> Any:
+    from telegram.request import HTTPXRequest
 
-    from bot.channels.telegram_request import AiohttpRequest
-
-    class AiohttpApplication(Application):  # type: ignore[type-arg]
-        @staticmethod
-        def builder() -> ApplicationBuilder:  # type: ignore[type-arg]
-            return (
-                Application.builder()
-                .request(AiohttpRequest())
-                .get_updates_request(AiohttpRequest(connection_pool_size=1))
-            )
-
-    return AiohttpApplication
+    return HTTPXRequest(connection_pool_size=connection_pool_size)
 
 
-async def _seed(session: AsyncSession, args: argparse.Namespace) -> None:
-    from handlers.admin_ops import create_org
-    from storage.models import Member
-    from storage.repos import Repos
+def free_port() -> int:
+    import socket
 
-    repos = Repos(session)
-    org = await create_org(repos, ORG_NAME, actor="bench")
-    assert org.id is not None
-    today = date.today()
-    await repos.orgs.set_stage(org.id, "study", today - timedelta(days=20), today + timedelta(90))
-    roles = ("cadre",) + ("member",) * 9
-    members = [
-        Member(org_id=org.id, name=f"成员{index + 1}", role=roles[index % len(roles)])
-        for index in range(max(args.members, args.users))
-    ]
-    session.add_all(members)
-    await session.flush()
-    for index, member in enumerate(members[: args.users]):
-        await repos.members.bind("telegram", str(args.first_user + index), member)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -23,7 +23,10 @@ from pathlib import Path
 # (phase, markers): a sample belongs to the first phase with a marker on its stack.
 PHASES = (
     ("fetching updates (getUpdates: HTTP, JSON into PTB objects)", ("Bot.get_updates",)),
-    ("SQL (SQLAlchemy ORM, aiosqlite)", ("sqlalchemy/", "sqlmodel/", "aiosqlite/", "<sqlalch")),
+    (
+        "SQL (SQLAlchemy, SQLite)",
+        ("sqlalchemy/", "sqlmodel/", "aiosqlite/", "<sqlalch", "storage/sqlite_inline"),
+    ),
     ("the core's own Python (router, handlers, catalogs)", ("Dispatcher.handle",)),
     ("Bot API calls for replies (sendMessage, answerCallbackQuery)", ("Bot._post",)),
     ("PTB dispatching an update to its handler", ("Application.process_update",)),
@@ -117,4 +120,6 @@ def _library(path: str) -> str:
     head = path.split("/", 1)[0]
     if head.startswith("<sqlalchemy"):
         return "SQLAlchemy"
+    if path.startswith("storage/sqlite_inline"):
+        return "SQLite (sqlite3, run in place)"
     return LIBRARIES.get(head, "Python standard library and other")

@@ -19,6 +19,8 @@ from bot.channels.webchat import WebChat
 from bot.channels.wx_setup import wechat_channels
 from bot.console import Console
 from bot.delivery import Deliverer
+from bot.files_route import PATH as FILES_PATH
+from bot.files_route import files_handler
 from bot.lifecycle import RETRY_DELAYS, ChannelSupervisor
 from bot.scheduler import Scheduler
 from config.i18n import default_catalog
@@ -58,7 +60,14 @@ def create_app(
         telegram_username=settings.telegram_bot_username,
     )
     channels: dict[str, Channel] = {}
-    deliverer = Deliverer(db, channels, rate=settings.send_rate)
+    own_rates = {"wecom": settings.wecom_send_rate, "wechat": settings.wechat_send_rate}
+    deliverer = Deliverer(
+        db,
+        channels,
+        rate=settings.send_rate,
+        rates=own_rates,
+        running=lambda name: name not in app[SUPERVISOR].waiting,  # still retrying its start
+    )
     dispatcher = Dispatcher(db, services, build_router(), on_queued=deliverer.wake)
 
     async def demo_codes() -> dict[str, str]:
@@ -87,6 +96,7 @@ def create_app(
     app[CHANNELS], app[DELIVERER] = channels, deliverer
     app.router.add_get("/healthz", _health)
     app.router.add_get(CALENDAR_PATH, calendar_handler(db, services))
+    app.router.add_get(FILES_PATH, files_handler(db))
     app[SUPERVISOR] = ChannelSupervisor(
         channels.values(), lambda channel: _started_line(channel, settings), delays=channel_retry
     )

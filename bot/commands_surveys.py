@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.commands import with_database
 from bot.commands_study import _services, _t
+from bot.commands_survey_custom import create_custom
 from config.settings import Settings
 from handlers.admin_ops import OpError
 from handlers.schedule import job_context
@@ -21,9 +22,14 @@ from storage.repos import Repos
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     survey = sub.add_parser("survey", help="surveys").add_subparsers(dest="sub", required=True)
-    made = survey.add_parser("create", parents=[common], help="open a survey from a template")
+    made = survey.add_parser(
+        "create", parents=[common], help="open a survey from a template, or draft your own"
+    )
     made.add_argument("--org", type=int, required=True)
-    made.add_argument("--template", required=True, help="|".join(TEMPLATES))
+    source = made.add_mutually_exclusive_group(required=True)
+    source.add_argument("--template", help="|".join(TEMPLATES))
+    source.add_argument("--from", dest="source", metavar="FILE.json", help="your own questions")
+    made.add_argument("--open", action="store_true", help="with --from: open it at once")
     made.add_argument("--title")
     made.set_defaults(action=survey_create)
     read = survey.add_parser("results", parents=[common], help="a survey's results")
@@ -32,6 +38,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 async def survey_create(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    if args.source:
+        return await create_custom(args, settings)
     services = _services(settings)
 
     async def work(db: Database) -> dict[str, Any]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, Json, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Language = Literal["zh", "en"]
@@ -15,6 +16,8 @@ LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 
 DEFAULT_SQLITE_PATH = "data/massline.db"
 _WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_TEMPLATE_KIND = re.compile(r"^(\*|[a-z][a-z0-9_]{0,31})$")  # an outbox kind, or * for any
+_TEMPLATE = re.compile(r"^[A-Za-z0-9_-]{1,128}(:[A-Za-z][A-Za-z0-9_]{0,31})?$")  # ID[:field]
 
 
 class Settings(BaseSettings):
@@ -47,8 +50,13 @@ class Settings(BaseSettings):
     wechat_token: SecretStr | None = None
     wechat_aes_key: SecretStr | None = None
     wechat_api_url: str = "https://api.weixin.qq.com"
+    # outbox kind (or "*") → "TEMPLATE_ID" or "TEMPLATE_ID:field", for pushes outside the
+    # Official Account's 48-hour window; a kind not named here is not sent as a template
+    wechat_templates: Json[dict[str, str]] = Field(default_factory=dict)
 
-    send_rate: float = Field(default=25.0, gt=0, le=1000)
+    send_rate: float = Field(default=25.0, gt=0, le=1000)  # Telegram, or a channel without its own
+    wecom_send_rate: float = Field(default=30.0, gt=0, le=1000)  # see docs/wechat.md
+    wechat_send_rate: float = Field(default=20.0, gt=0, le=1000)
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -81,6 +89,28 @@ class Settings(BaseSettings):
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("wechat_templates", mode="before")
+    @classmethod
+    def _templates_as_json(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return "{}"
+        if isinstance(value, str):
+            try:
+                json.loads(value)
+            except ValueError:
+                raise ValueError('not JSON; write e.g. {"*": "TEMPLATE_ID"}') from None
+        return json.dumps(value) if isinstance(value, dict) else value
+
+    @field_validator("wechat_templates")
+    @classmethod
+    def _templates_well_formed(cls, value: dict[str, str]) -> dict[str, str]:
+        for kind, template in value.items():
+            if not _TEMPLATE_KIND.match(kind):
+                raise ValueError(f"{kind!r} is not a kind of message (e.g. deadline_reminder) or *")
+            if not _TEMPLATE.match(template.strip()):
+                raise ValueError(f"{kind}: {template!r} is not TEMPLATE_ID or TEMPLATE_ID:field")
+        return {kind: template.strip() for kind, template in value.items()}
+
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> Settings:
         if self.telegram_webhook_url:
@@ -104,7 +134,7 @@ class Settings(BaseSettings):
     def web_url(self) -> str:
         if self.public_url:
             return self.public_url.rstrip("/")
-        host = "127.0.0.1" if self.web_host in ("0.0.0.0", "::", "") else self.web_host  # noqa: S104
+        host = "127.0.0.1" if self.web_host in ("0.0.0.0", "::", "") else self.web_host  # noqa: S104  (compares, binds nothing)
         return f"http://{host}:{self.web_port}"
 
     def sqlite_path(self) -> Path | None:

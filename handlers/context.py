@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from config.i18n import Catalog
-from handlers.messages import Button, Incoming, Reply, Text, to_json
+from handlers.messages import Button, Incoming, Queued, Reply, Text, to_json
 from handlers.state import AttemptLimiter, Dialogue, MemoryDialogues, MixPool
 from storage.models import ChannelIdentity, Member, Organization
 from storage.repos import Repos
@@ -108,7 +108,7 @@ class Context:
     async def push(
         self,
         member: Member,
-        replies: list[Reply],
+        replies: list[Reply] | list[Queued],
         *,
         kind: str,
         dedupe_key: str | None = None,
@@ -126,6 +126,32 @@ class Context:
             batch=batch,
         )
         self.queued += 1
+
+    async def push_many(
+        self,
+        pushes: list[tuple[Member, list[Reply]]],
+        *,
+        kind: str,
+        dedupe: str | None = None,
+        batch: str | None = None,
+    ) -> int:
+        """A fan-out: many members' messages in a few statements rather than one each.
+        With ``dedupe``, each row's key is ``{dedupe}:{member id}``, so a second fan-out
+        of the same moment writes nothing. Returns how many were handed over."""
+        rows: list[dict[str, Any]] = []
+        payloads: dict[int, list[dict[str, Any]]] = {}  # one per distinct list of replies
+        for member, replies in pushes:
+            if member.id is None:
+                raise ValueError("cannot push to an unsaved member")
+            payload = payloads.get(id(replies))
+            if payload is None:
+                payload = payloads[id(replies)] = to_json(replies)
+            rows.append({"member_id": member.id, "kind": kind, "payload": payload,
+                         "dedupe_key": f"{dedupe}:{member.id}" if dedupe else None,
+                         "batch": batch})  # fmt: skip
+        await self.db.outbox.enqueue_many(rows)
+        self.queued += len(rows)
+        return len(rows)
 
     def text_for_default(self, key: str, /, **params: object) -> str:
         """A message in the organization's default language, for text stored for anyone."""

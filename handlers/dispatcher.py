@@ -12,6 +12,8 @@ import logging
 import re
 import traceback
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from copy import deepcopy
 from dataclasses import dataclass, replace
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -55,8 +57,14 @@ class Dispatcher:
         msg = clean_incoming(msg)
         # One message at a time per chat account: a double tap on 提交 is two messages,
         # and the second must see what the first did.
-        async with self._locks.hold((msg.channel, msg.user_key)):
+        async with self.turn(msg.channel, msg.user_key):
             return await self._handle_locked(msg)
+
+    def turn(self, channel: str, user_key: str) -> AbstractAsyncContextManager[None]:
+        """A chat account's turn, in the order asked for. A channel that handles several
+        updates at once takes it around a whole update (its replies sent too), so that
+        one chat's answers keep their order; ``handle`` inside then goes straight on."""
+        return self._locks.hold((channel, user_key))
 
     async def _handle_locked(self, msg: Incoming) -> list[Reply]:
         try:
@@ -108,13 +116,18 @@ class Dispatcher:
         return ctx
 
     async def _load(self, db: Repos, msg: Incoming, *, touch: bool = True) -> Context:
-        identity, member, org = await db.members.who(msg.channel, msg.user_key)
+        identity, member, org, row = await db.members.arrival(msg.channel, msg.user_key)
+        if identity is not None:
+            db.dialogue.looked_up(msg.channel, msg.user_key, row)
+        else:
+            row = await db.dialogue.load(msg.channel, msg.user_key)
         if member is not None and not member.active:
             member, org = None, None
-        row = await db.dialogue.load(msg.channel, msg.user_key)
         dialogue = self.services.memory.get(msg.channel, msg.user_key)
         if dialogue is None:
-            dialogue = Dialogue(row.feature, row.step, dict(row.data)) if row else Dialogue()
+            # A deep copy: a step that appends to a list in it must not change the row,
+            # which DialogueRepo.save compares it with to see whether anything changed.
+            dialogue = Dialogue(row.feature, row.step, deepcopy(row.data)) if row else Dialogue()
         dialogue.language = row.language if row else None
         lang = (
             (member.language if member else None)

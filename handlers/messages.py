@@ -70,6 +70,20 @@ class Forget:
 Reply = Text | Image | File | Forget
 
 
+@dataclass(frozen=True)
+class Stored:
+    """A file we keep (storage.files), queued by reference: the deliverer loads its bytes
+    and sends it as an Image or a File, so ten thousand rows hold one copy."""
+
+    file_id: int
+    kind: str  # "image" or "file"
+    name: str
+    caption: str | None = None
+
+
+Queued = Text | Stored
+
+
 def rows(*buttons: Button, per_row: int = 2) -> tuple[tuple[Button, ...], ...]:
     """Lay buttons out a few to a row, as a phone screen wants them."""
     return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))
@@ -92,12 +106,16 @@ def split_text(text: str, limit: int) -> list[str]:
     return parts
 
 
-def to_json(replies: list[Reply]) -> list[dict[str, Any]]:
-    """Replies as JSON for the outbox. Only text replies travel through it."""
+def to_json(replies: list[Reply] | list[Queued]) -> list[dict[str, Any]]:
+    """Replies as JSON for the outbox: texts, and stored files by reference."""
     out: list[dict[str, Any]] = []
     for reply in replies:
+        if isinstance(reply, Stored):
+            out.append({"stored": reply.file_id, "kind": reply.kind, "name": reply.name,
+                        "caption": reply.caption})  # fmt: skip
+            continue
         if not isinstance(reply, Text):
-            raise TypeError("only text replies can be queued; store files and link to them")
+            raise TypeError("only texts and stored files can be queued")
         out.append(
             {
                 "text": reply.text,
@@ -110,11 +128,13 @@ def to_json(replies: list[Reply]) -> list[dict[str, Any]]:
     return out
 
 
-def from_json(items: list[dict[str, Any]]) -> list[Reply]:
-    return [
-        Text(
-            item["text"],
-            tuple(tuple(Button(**b) for b in row) for row in item.get("buttons", [])),
-        )
-        for item in items
-    ]
+def from_json(items: list[dict[str, Any]]) -> list[Queued]:
+    return [_queued(item) for item in items]
+
+
+def _queued(item: dict[str, Any]) -> Queued:
+    if "stored" in item:
+        kind, name = item.get("kind") or "file", item.get("name") or "file"
+        return Stored(item["stored"], kind, name, item.get("caption"))
+    buttons = tuple(tuple(Button(**b) for b in row) for row in item.get("buttons", []))
+    return Text(item["text"], buttons)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from handlers import (
     broadcasts,
+    channel_pref,
     console_link,
     core,
     deadlines,
@@ -37,6 +38,7 @@ FEATURES: tuple[Feature, ...] = (
     office.feature,
     console_link.feature,
     broadcasts.feature,
+    channel_pref.feature,
     core.feature,
 )
 

@@ -83,26 +83,44 @@ class AttemptLimiter:
         return hits
 
 
-class KeyedLocks:
-    """One lock per key, kept only while someone holds or waits for it."""
+class _Held:
+    __slots__ = ("lock", "owner", "users")
 
     def __init__(self) -> None:
-        self._locks: dict[Hashable, tuple[asyncio.Lock, int]] = {}
+        self.lock = asyncio.Lock()
+        self.owner: asyncio.Task[Any] | None = None
+        self.users = 0
+
+
+class KeyedLocks:
+    """One lock per key, kept only while someone holds or waits for it. Waiters get it in
+    the order they asked; the task holding a key may take it again (a channel holds a chat
+    across a whole update, and the dispatcher takes the same chat inside)."""
+
+    def __init__(self) -> None:
+        self._locks: dict[Hashable, _Held] = {}
 
     @asynccontextmanager
     async def hold(self, key: Hashable) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key, (None, 0))
-        lock = lock or asyncio.Lock()
-        self._locks[key] = (lock, users + 1)
+        task = asyncio.current_task()
+        held = self._locks.get(key)
+        if held is not None and task is not None and held.owner is task:
+            yield
+            return
+        if held is None:
+            held = self._locks[key] = _Held()
+        held.users += 1
         try:
-            async with lock:
-                yield
+            async with held.lock:
+                held.owner = task
+                try:
+                    yield
+                finally:
+                    held.owner = None
         finally:
-            lock, users = self._locks[key]
-            if users == 1:
+            held.users -= 1
+            if held.users == 0:
                 del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
 
 
 class MixPool:

@@ -3,6 +3,7 @@
 from storage import (  # noqa: F401
     console_models,
     examine_models,
+    files,
     ledger_models,
     models,
     opinion_models,

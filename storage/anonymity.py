@@ -13,6 +13,7 @@ import secrets
 import unicodedata
 from enum import StrEnum
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.invites import ALPHABET
@@ -70,11 +71,18 @@ def receipt_hash(code: str, salt: bytes) -> str:
 
 
 async def receipt_salt(session: AsyncSession) -> bytes:
+    """The installation's salt, made by the first anonymous opinion. Two first ones at
+    once (two chats, or two processes on PostgreSQL) both find none: the second's insert
+    then meets the first's row, is undone alone, and reads the salt the first made."""
     row = await session.get(AppSecret, "receipt_salt")
     if row is None:
-        row = AppSecret(name="receipt_salt", value=secrets.token_hex(32))
-        session.add(row)
-        await session.flush()
+        try:
+            async with session.begin_nested():
+                row = AppSecret(name="receipt_salt", value=secrets.token_hex(32))
+                session.add(row)
+        except IntegrityError:
+            row = await session.get(AppSecret, "receipt_salt", populate_existing=True)
+            assert row is not None, "a conflicting salt that cannot be read"
     return bytes.fromhex(row.value)
 
 

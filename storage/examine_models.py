@@ -13,7 +13,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
 from storage.types import RandomId, UTCDateTime, random_id, utcnow
@@ -42,6 +42,7 @@ def _random_pk() -> Any:
 
 
 class Survey(SQLModel, table=True):
+    __table_args__ = (Index("ix_survey_open", "status", "closes_at"),)  # the scheduler's
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organization.id", index=True)
     title: str = Field(max_length=200)

@@ -78,10 +78,14 @@ class LedgerRepo:
         )
         return list((await self.session.exec(query)).all())
 
-    async def open_with_deadline_before(self, day: date) -> list[RectificationItem]:
-        """Items not yet done (or under review) due by ``day``, across organizations."""
+    async def open_with_deadline_before(
+        self, day: date, *, since: date | None = None
+    ) -> list[RectificationItem]:
+        """Items not yet done (or under review) due by ``day`` (and not before ``since``),
+        across organizations."""
         query = select(RectificationItem).where(
             RectificationItem.deadline <= day,
+            RectificationItem.deadline >= (since or date.min),
             col(RectificationItem.status).in_(
                 (ItemStatus.not_started, ItemStatus.in_progress, ItemStatus.reopened)
             ),

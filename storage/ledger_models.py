@@ -14,7 +14,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary
+from sqlalchemy import JSON, Column, Index, LargeBinary, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import RandomId, UTCDateTime, random_id, utcnow
@@ -41,10 +41,19 @@ class Rating(StrEnum):
 
 class RectificationItem(SQLModel, table=True):
     __tablename__ = "rectification_item"
-    __table_args__ = (Index("ix_item_org_status", "org_id", "status"),)
+    __table_args__ = (
+        Index("ix_item_org_status", "org_id", "status"),
+        Index("ix_item_org_seq", "org_id", "seq"),  # the ledger's listings, in order
+        Index("ix_item_deadline", "deadline"),  # the scheduler's reminders
+        # Sub-items only: most items have no parent, and a full index on the column made
+        # SQLite read "parent_id IS NULL" through it (migration 0010).
+        Index("ix_rectification_item_parent_id", "parent_id",
+              sqlite_where=text("parent_id IS NOT NULL"),
+              postgresql_where=text("parent_id IS NOT NULL")),
+    )  # fmt: skip
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organization.id")
-    parent_id: int | None = Field(default=None, foreign_key="rectification_item.id", index=True)
+    parent_id: int | None = Field(default=None, foreign_key="rectification_item.id")
     seq: int = 0  # 序号 within its organization (or its parent)
     content: str = Field(max_length=1000)  # 整改事项
     goal: str = Field(max_length=1000)  # 整改目标

@@ -2,11 +2,46 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+from sqlalchemy import and_, bindparam
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.dialogue import COLUMNS as DIALOGUE_COLUMNS
+from storage.dialogue import TABLE as DIALOGUE
+from storage.dialogue import DialogueRow
 from storage.models import ChannelIdentity, Member, Organization
 from storage.types import utcnow
+
+
+class Arrival(NamedTuple):
+    """Who sent a message, with their dialogue row: what every message starts with."""
+
+    identity: ChannelIdentity | None
+    member: Member | None
+    org: Organization | None
+    dialogue: DialogueRow | None  # None too when the account is unknown: not looked up
+
+
+# Built once: composing a statement costs as much CPU as running it (bench/statements.py).
+# The dialogue comes as plain columns (storage/dialogue.py keeps it out of the ORM).
+_ARRIVAL = (
+    select(ChannelIdentity, Member, Organization, DIALOGUE.c.user_key, *DIALOGUE_COLUMNS)
+    .join(Member, col(Member.id) == ChannelIdentity.member_id)
+    .join(Organization, col(Organization.id) == Member.org_id)
+    .outerjoin(
+        DIALOGUE,
+        and_(
+            DIALOGUE.c.channel == ChannelIdentity.channel,
+            DIALOGUE.c.user_key == ChannelIdentity.external_id,
+        ),
+    )
+    .where(
+        ChannelIdentity.channel == bindparam("channel"),
+        ChannelIdentity.external_id == bindparam("external_id"),
+    )
+)
 
 
 class MemberRepo:
@@ -57,14 +92,18 @@ class MemberRepo:
         self, channel: str, external_id: str
     ) -> tuple[ChannelIdentity | None, Member | None, Organization | None]:
         """The account, its member and the member's organization, in one query."""
-        query = (
-            select(ChannelIdentity, Member, Organization)
-            .join(Member, col(Member.id) == ChannelIdentity.member_id)
-            .join(Organization, col(Organization.id) == Member.org_id)
-            .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
-        )
-        found = (await self.session.exec(query)).first()
-        return (found[0], found[1], found[2]) if found else (None, None, None)
+        found = await self.arrival(channel, external_id)
+        return found.identity, found.member, found.org
+
+    async def arrival(self, channel: str, external_id: str) -> Arrival:
+        """The account, its member, their organization and the account's dialogue row,
+        in one query; all None for an account nobody has bound."""
+        params = {"channel": channel, "external_id": external_id}
+        found = (await self.session.exec(_ARRIVAL, params=params)).first()  # type: ignore[call-overload]
+        if found is None:
+            return Arrival(None, None, None, None)
+        identity, member, org, row_key, *dialogue = found
+        return Arrival(identity, member, org, DialogueRow(*dialogue) if row_key else None)
 
     async def identities(self, member_id: int) -> list[ChannelIdentity]:
         query = (

@@ -29,15 +29,21 @@ def head_revision() -> str | None:
 
 
 async def upgrade(db: Database, revision: str = "head") -> None:
-    async with db.engine.connect() as conn:
-        if db.is_sqlite:
-            await _sqlite_foreign_keys(conn, on=False)
-        try:
-            async with conn.begin():
-                await conn.run_sync(_upgrade, revision, db.is_sqlite)
-        finally:
+    """Up to ``revision``; retried like any transaction when another process (a CLI
+    command, the service) holds the SQLite file for a moment."""
+
+    async def once() -> None:
+        async with db.engine.connect() as conn:
             if db.is_sqlite:
-                await _sqlite_foreign_keys(conn, on=True)
+                await _sqlite_foreign_keys(conn, on=False)
+            try:
+                async with conn.begin():
+                    await conn.run_sync(_upgrade, revision, db.is_sqlite)
+            finally:
+                if db.is_sqlite:
+                    await _sqlite_foreign_keys(conn, on=True)
+
+    await db.retrying(once)
 
 
 async def _sqlite_foreign_keys(conn: AsyncConnection, *, on: bool) -> None:
@@ -57,13 +63,21 @@ async def _sqlite_foreign_keys(conn: AsyncConnection, *, on: bool) -> None:
 
 
 async def downgrade(db: Database, revision: str) -> None:
-    async with db.engine.begin() as conn:
-        await conn.run_sync(lambda c: command.downgrade(alembic_config(c), revision))
+    async def once() -> None:
+        async with db.engine.begin() as conn:
+            await conn.run_sync(lambda c: command.downgrade(alembic_config(c), revision))
+
+    await db.retrying(once)
 
 
 async def current_revision(db: Database) -> str | None:
-    async with db.engine.connect() as conn:
-        return await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
+    async def once() -> str | None:
+        async with db.engine.connect() as conn:
+            return await conn.run_sync(
+                lambda c: MigrationContext.configure(c).get_current_revision()
+            )
+
+    return await db.retrying(once)
 
 
 def _upgrade(connection: Connection, revision: str, is_sqlite: bool) -> None:

@@ -107,6 +107,8 @@ class Member(SQLModel, table=True):
     language: str | None = Field(default=None, max_length=8)
     active: bool = True
     last_channel: str | None = Field(default=None, max_length=16)
+    # The channel pushes go to first (/channel); None: the one used last (last_channel).
+    push_channel: str | None = Field(default=None, max_length=16)
     calendar_token: str | None = Field(default=None, max_length=40)  # the .ics link's secret
     created_at: datetime = _when()
 

@@ -54,6 +54,28 @@ class OutboxRepo:
             statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
         await self.session.exec(statement)
 
+    async def enqueue_many(self, rows: list[dict[str, Any]]) -> None:
+        """Many messages in a few statements, for fan-outs to thousands (one
+        statement per row holds SQLite's write lock for seconds at ten thousand). Each row:
+        ``member_id``, ``kind``, ``payload``, optionally ``dedupe_key``, ``batch`` and
+        ``not_before``; rows whose ``dedupe_key`` is taken are silently dropped."""
+        if not rows:
+            return
+        now = utcnow()
+        connection = await self.session.connection()
+        insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+        # One statement with a list of parameters: SQLAlchemy sends it as multi-row INSERTs
+        # ("insertmanyvalues") and compiles it once, where .values(rows) compiles each time.
+        statement = insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        values = [
+            {"member_id": row["member_id"], "kind": row["kind"], "payload": row["payload"],
+             "dedupe_key": row.get("dedupe_key"), "batch": row.get("batch"),
+             "not_before": row.get("not_before") or now, "status": OutboxStatus.queued,
+             "attempts": 0, "created_at": now}
+            for row in rows
+        ]  # fmt: skip
+        await connection.execute(statement, values)
+
     async def claim(self, limit: int, now: datetime | None = None) -> list[OutboxMessage]:
         now = now or utcnow()
         query = (

@@ -6,6 +6,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.audit import AuditRepo
 from storage.dialogue import DialogueRepo
+from storage.files import FileRepo
 from storage.invites import InviteRepo
 from storage.ledger import LedgerRepo
 from storage.members import MemberRepo
@@ -29,3 +30,4 @@ class Repos:
         self.study = StudyRepo(session)
         self.ledger = LedgerRepo(session)
         self.surveys = SurveyRepo(session)
+        self.files = FileRepo(session)

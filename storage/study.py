@@ -61,6 +61,13 @@ class StudyRepo:
     async def study_session(self, session_id: int) -> StudySession | None:
         return await self.session.get(StudySession, session_id)
 
+    async def study_sessions(self, session_ids: frozenset[int]) -> list[StudySession]:
+        """Several at once; later ``study_session``s of them ask the database nothing."""
+        if not session_ids:
+            return []
+        query = select(StudySession).where(col(StudySession.id).in_(session_ids))
+        return list((await self.session.exec(query)).all())
+
     async def sessions_between(
         self, org_id: int, start: datetime, end: datetime, *, include_cancelled: bool = False
     ) -> list[StudySession]:

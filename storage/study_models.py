@@ -24,7 +24,10 @@ class SessionKind(StrEnum):
 
 class StudySession(SQLModel, table=True):
     __tablename__ = "study_session"
-    __table_args__ = (Index("ix_study_session_org_start", "org_id", "starts_at"),)
+    __table_args__ = (
+        Index("ix_study_session_org_start", "org_id", "starts_at"),
+        Index("ix_study_session_starts", "starts_at"),  # the scheduler, across organizations
+    )
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organization.id")
     kind: str = Field(default=SessionKind.group, max_length=16)
@@ -80,6 +83,7 @@ class DeadlineKind(StrEnum):
 
 
 class Deadline(SQLModel, table=True):
+    __table_args__ = (Index("ix_deadline_due", "due_at"),)  # the scheduler's reminders
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organization.id", index=True)
     kind: str = Field(default=DeadlineKind.other, max_length=16)
@@ -94,7 +98,10 @@ class Deadline(SQLModel, table=True):
 class Submission(SQLModel, table=True):
     """What a member handed in for a deadline, or a reflection with no deadline at all."""
 
-    __table_args__ = (Index("ix_submission_deadline_member", "deadline_id", "member_id"),)
+    __table_args__ = (
+        Index("ix_submission_deadline_member", "deadline_id", "member_id"),
+        Index("ix_submission_submitted", "submitted_at"),  # the scheduler: what came in lately
+    )
     id: int | None = Field(default=None, primary_key=True)
     deadline_id: int | None = Field(default=None, foreign_key="deadline.id")
     member_id: int = Field(foreign_key="member.id", index=True)
@@ -123,6 +130,7 @@ class Broadcast(SQLModel, table=True):
     repeat_until: date | None = None
     status: str = Field(default=BroadcastStatus.scheduled, max_length=16)
     sender_id: int | None = Field(default=None, foreign_key="member.id")
+    file_id: int | None = Field(default=None, foreign_key="stored_file.id")  # picture or file
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -32,6 +32,17 @@ class SurveyRepo:
         await self.session.flush()
         return survey
 
+    async def replace_questions(self, survey: Survey, questions: list[SurveyQuestion]) -> None:
+        """A draft's questions written anew (a draft has no answers to keep)."""
+        assert survey.status == SurveyStatus.draft and survey.id is not None
+        for old in await self.questions(survey.id):
+            await self.session.delete(old)
+        await self.session.flush()
+        for position, question in enumerate(questions, start=1):
+            question.survey_id, question.position = survey.id, position
+            self.session.add(question)
+        await self.session.flush()
+
     async def get(self, survey_id: int) -> Survey | None:
         return await self.session.get(Survey, survey_id)
 

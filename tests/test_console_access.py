@@ -13,6 +13,8 @@ import pytest_asyncio
 
 from bot.console import Console
 from bot.console.app import STATIC_PREFIX
+from handlers.broadcasts.ops import create_broadcast
+from storage.repos import Repos
 from storage.types import utcnow
 from tests.console_support import Browser, Site, running_site
 
@@ -24,7 +26,8 @@ AUDITORS = {"admin": OK, "supervisor": OK}
 EVERYONE_LOGIN = {"anon": LOGIN, "admin": LOGIN, "leader": LOGIN, "supervisor": LOGIN}
 ITEM = MEMBER = ID = r"{id:\d{1,9}}"
 KINDS = {"members": "member", "invites": "invite", "sessions": "session", "deadlines": "deadline",
-         "surveys": "survey", "orgs": "org", "bulletins": "bulletin", "ledger": "item"}  # fmt: skip
+         "surveys": "survey", "orgs": "org", "bulletins": "bulletin", "ledger": "item",
+         "broadcasts": "broadcast"}  # fmt: skip
 # (method, path as registered) → who may (anyone else: denied; no session: to login).
 MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/console/login"): {"anon": OK, "*": OK},
@@ -80,6 +83,12 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("GET", f"/console/surveys/{ID}/export.xlsx"): AUDITORS,
     ("POST", f"/console/surveys/{ID}/close"): ADMIN,
     ("POST", f"/console/surveys/{ID}/open-early"): ADMIN,
+    ("GET", "/console/surveys/new"): ADMIN,
+    ("POST", "/console/surveys/new"): ADMIN,
+    ("GET", f"/console/surveys/{ID}/edit"): ADMIN,
+    ("POST", f"/console/surveys/{ID}/edit"): ADMIN,
+    ("GET", f"/console/surveys/{ID}/preview"): AUDITORS,
+    ("POST", f"/console/surveys/{ID}/open"): ADMIN,
     ("GET", "/console/orgs"): READERS,
     ("POST", "/console/orgs"): ADMIN,
     ("GET", f"/console/orgs/{ID}"): READERS,
@@ -91,6 +100,13 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("POST", f"/console/bulletins/{ID}/publish"): ADMIN,
     ("GET", f"/console/bulletins/{ID}/bulletin.pdf"): READERS,
     ("GET", f"/console/bulletins/{ID}/bulletin.xlsx"): READERS,
+    ("GET", "/console/broadcasts"): READERS,
+    ("GET", "/console/broadcasts/new"): ADMIN,
+    ("POST", "/console/broadcasts/new"): ADMIN,
+    ("GET", "/console/broadcasts/audience.json"): ADMIN,
+    ("GET", f"/console/broadcasts/{ID}"): READERS,
+    ("GET", f"/console/broadcasts/{ID}/progress.json"): READERS,
+    ("POST", f"/console/broadcasts/{ID}/cancel"): ADMIN,
     ("GET", "/console/audit"): AUDITORS,
     ("POST", "/console/logout"): EVERYONE_LOGIN,  # run last: it ends the session
 }
@@ -105,7 +121,20 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
     """One site for the module; the matrix, which deactivates and logs out, runs last."""
     async with running_site(tmp_path_factory.mktemp("console")) as found:
+        orgs = {"own": found.orgs["unit"], "other": found.orgs["other"]}
+        found.refs.update(await found.run(lambda db: _broadcasts(db, orgs)))
         yield found
+
+
+async def _broadcasts(db: Repos, orgs: dict[str, int]) -> dict[str, int]:
+    """A broadcast scheduled in each organization, for the pages about one."""
+    found = {}
+    for scope, org_id in orgs.items():
+        made = await create_broadcast(db, org_id=org_id, text=f"{scope} 广播",
+                                      roles=[], send_at=utcnow() + timedelta(days=2),
+                                      now=utcnow(), actor="test")  # fmt: skip
+        found[f"{scope}_broadcast"] = made.id or 0
+    return found
 
 
 async def test_every_console_route_is_in_the_matrix() -> None:
@@ -210,7 +239,8 @@ async def test_lists_show_only_the_viewers_organizations(site: Site) -> None:
     assert other not in pages["supervisor"]["/console/ledger"]
     assert other in pages["other_admin"]["/console/ledger"]
     assert own not in pages["other_admin"]["/console/ledger"]
-    assert site.refs["other_opinion"] not in pages["admin"]["/console/opinions?show=all"]
+    other_link = f'href="/console/opinions/{site.refs["other_opinion"]}"'  # ("n5" alone: in tokens)
+    assert other_link not in pages["admin"]["/console/opinions?show=all"]
     assert "文山会海" not in pages["other_admin"]["/console/problems"]
     inbox: Any = pages["leader"]["/console/opinions?show=all"]
     assert inbox.count('href="/console/opinions/') == 1  # only what is assigned to them

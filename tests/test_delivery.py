@@ -97,10 +97,10 @@ def watch(service: Service) -> tuple[list[float], list[float]]:
     channel, starts, floods = service.channel, [], []
     deliver = channel.deliver
 
-    async def watched(external_id: str, replies: list[Reply]) -> None:
+    async def watched(external_id: str, replies: list[Reply], *, kind: str | None = None) -> None:
         starts.append(time.monotonic())
         try:
-            await deliver(external_id, replies)
+            await deliver(external_id, replies, kind=kind)
         except RetryLater:
             floods.append(time.monotonic())
             raise

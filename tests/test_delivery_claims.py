@@ -28,7 +28,9 @@ class Recording:
 
     async def stop(self) -> None: ...
 
-    async def deliver(self, external_id: str, replies: list[Reply]) -> None:
+    async def deliver(
+        self, external_id: str, replies: list[Reply], *, kind: str | None = None
+    ) -> None:
         await asyncio.sleep(0.002)
         self.sent.append(external_id)
 

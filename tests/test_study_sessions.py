@@ -95,7 +95,6 @@ async def test_readings_are_added_and_cleared(demo: Demo) -> None:
     sid = await add_session(demo, "集中学习:条例", "2026-11-26 14:30", "2026-11-26 16:30")
     office = await demo.person("admin", "a1")
     await office.press(f"study:rd:{sid}")
-    assert "请用文字" in await office.send_file(Attachment("file", "f1", "a.pdf"))
     assert "不超过 300" in await office.say("长" * 301)
     saved = await office.say(
         "《论群众路线》\nhttps://www.gov.cn/a.htm\n《条例》 https://www.gov.cn/b.htm"
@@ -107,6 +106,27 @@ async def test_readings_are_added_and_cleared(demo: Demo) -> None:
     assert "最多 10 项,现在已有 3 项" in await office.say("\n".join(f"第{n}篇" for n in range(8)))
     await office.press(f"study:rd:{sid}")
     assert "共 0 项" in await office.say("清空")
+
+
+async def test_a_file_sent_as_a_reading_becomes_a_link_for_everyone(demo: Demo) -> None:
+    sid = await add_session(demo, "集中学习:条例", "2026-11-26 14:30", "2026-11-26 16:30")
+    files = {"f1": b"%PDF-1.4 the regulations"}
+
+    async def channel_fetch(channel: str, ref: str) -> bytes | None:  # the chat app's store
+        return files.get(ref)
+
+    demo.services.fetch_media = channel_fetch
+    office = await demo.person("admin", "a1")
+    await office.press(f"study:rd:{sid}")
+    assert "只能附图片或文件" in await office.send_file(Attachment("voice", "v1"))
+    assert "没能取到" in await office.send_file(Attachment("file", "gone", "b.pdf"))
+    assert "共 1 项" in await office.send_file(Attachment("file", "f1", "条例.pdf"))
+    assert "共 1 项" in await office.say("完成")
+    member = await demo.person("member", "m1")
+    shown = await member.say("学习")
+    link = next(word for word in shown.split() if "/files/" in word)
+    assert "条例.pdf" in shown and link.startswith(demo.services.web_url)
+    assert "学习材料" not in await office.say("完成")  # the dialogue ended: not a reading
 
 
 async def test_cancelling_tells_everyone_and_sends_no_reminder(demo: Demo) -> None:

@@ -37,6 +37,9 @@ class Channel(Protocol):
 
     async def stop(self) -> None: ...
 
-    async def deliver(self, external_id: str, replies: list[Reply]) -> None:
-        """Push replies to one account; raises a DeliveryError subclass when it cannot."""
+    async def deliver(
+        self, external_id: str, replies: list[Reply], *, kind: str | None = None
+    ) -> None:
+        """Push replies to one account; raises a DeliveryError subclass when it cannot.
+        ``kind`` is the outbox row's (a channel may send some kinds differently)."""
         ...

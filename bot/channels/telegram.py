@@ -2,11 +2,13 @@
 
 Updates become the core's Incoming; the core's replies become Bot API calls. PTB's own
 ConversationHandler and persistence are not used: dialogue state lives in our storage.
+Several updates are handled at once, each chat's in order (issue 9); how replies meet
+Telegram's limits is in telegram_flood, what rides in a webhook's answer in
+telegram_webhook.
 """
 
 from __future__ import annotations
 
-import hmac
 import logging
 from typing import Any
 
@@ -25,7 +27,7 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
+from telegram.ext import Application, ContextTypes, TypeHandler
 
 from config.i18n import Catalog
 from config.settings import Settings
@@ -40,30 +42,18 @@ from handlers.messages import (
 )
 from handlers.router import Router
 
+from . import telegram_webhook
 from .base import Blocked, ChannelConfigError, RetryLater, Undeliverable
 from .telegram_convert import CHANNEL, keyboard, to_incoming
+from .telegram_flood import PUSH, REPLIES_PER_SECOND, RepliesRateLimiter
 from .telegram_request import AiohttpRequest
+from .telegram_webhook import WEBHOOK_PATH
 
 log = logging.getLogger(__name__)
-WEBHOOK_PATH = "/telegram/webhook"
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105  (a header name)
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
-PUSH = -1  # rate_limit_args of a push: bot/delivery paces it and waits out floods itself
-
-
-class RepliesRateLimiter(AIORateLimiter):
-    """Replies wait out a flood-control answer here; pushes pass straight through, so that
-    the deliverer can pause every push on the channel and keep its own pace."""
-
-    async def process_request(  # type: ignore[override]
-        self, callback: Any, args: Any, kwargs: dict[str, Any], endpoint: str,
-        data: dict[str, Any], rate_limit_args: int | None,
-    ) -> Any:  # fmt: skip
-        if rate_limit_args == PUSH:
-            return await callback(*args, **kwargs)
-        return await super().process_request(
-            callback, args, kwargs, endpoint, data, rate_limit_args
-        )
+# Updates handled at once while others wait on the network: each chat still one at a
+# time and in order (the dispatcher's per-chat turn, taken first thing in _on_update).
+CONCURRENT_UPDATES = 32
 
 
 class TelegramChannel:
@@ -76,15 +66,17 @@ class TelegramChannel:
         self.catalog = catalog
         self.webhook = settings.telegram_webhook_url
         api = settings.telegram_api_url.rstrip("/")
+        self.limiter = RepliesRateLimiter(REPLIES_PER_SECOND)
         builder = (
             Application.builder()
             .token(settings.telegram_token.get_secret_value())
             .base_url(f"{api}/bot")
             .base_file_url(f"{api}/file/bot")
-            .rate_limiter(RepliesRateLimiter(max_retries=1))
+            .rate_limiter(self.limiter)
             # aiohttp instead of httpx: about four times less CPU per request (BENCHMARKS.md)
             .request(AiohttpRequest())
             .get_updates_request(AiohttpRequest(connection_pool_size=1))
+            .concurrent_updates(CONCURRENT_UPDATES)
         )
         if self.webhook:
             builder = builder.updater(None)
@@ -138,7 +130,7 @@ class TelegramChannel:
             ]
             await self.app.bot.set_my_commands(commands, language_code=code)
 
-    # Webhook: the secret is checked before the body is read.
+    # Webhook (telegram_webhook): the secret first, then the update; a reply may ride back.
 
     def add_routes(self, app: web.Application) -> None:
         if self.webhook:
@@ -146,18 +138,9 @@ class TelegramChannel:
 
     async def handle_webhook(self, request: web.Request) -> web.Response:
         secret = self.settings.telegram_webhook_secret
-        given = request.headers.get(SECRET_HEADER, "")
-        if secret is None or not hmac.compare_digest(given, secret.get_secret_value()):
-            raise web.HTTPForbidden()
-        try:
-            data = await request.json()
-            if not isinstance(data, dict):  # de_json fails on these with AttributeError
-                raise ValueError("an update is a JSON object")
-            update = Update.de_json(data, self.app.bot)
-        except (ValueError, TypeError, KeyError):
-            raise web.HTTPBadRequest() from None
-        await self.app.process_update(update)
-        return web.Response()
+        return await telegram_webhook.handle(
+            request, self.app, secret.get_secret_value() if secret else None
+        )
 
     # Updates in
 
@@ -166,17 +149,22 @@ class TelegramChannel:
         user, chat = update.effective_user, update.effective_chat
         if user is None or chat is None:
             return
-        query = update.callback_query
-        if query is not None:
-            try:
-                await query.answer()
-            except TelegramError as exc:  # e.g. "query is too old" after downtime: still act
-                log.warning("telegram: answering a button tap failed: %s", type(exc).__name__)
-        incoming = to_incoming(update)
-        if incoming is None:
-            return
-        replies = await self.dispatcher.handle(incoming)
-        await self._send(chat.id, replies)
+        # First thing, before any wait: this chat's updates are handled, and answered,
+        # one at a time in the order they came, however many run at once.
+        async with self.dispatcher.turn(CHANNEL, str(user.id)):
+            query, room = update.callback_query, telegram_webhook.ride()
+            if query is not None and room is not None:
+                room.take_answer(query.id)
+            elif query is not None:
+                try:
+                    await query.answer()
+                except TelegramError as exc:  # e.g. "query is too old" after downtime: still act
+                    log.warning("telegram: answering a button tap failed: %s", type(exc).__name__)
+            incoming = to_incoming(update)
+            if incoming is None:
+                return
+            replies = await self.dispatcher.handle(incoming)
+            await self._send(chat.id, replies)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # The exception only: an update may carry anonymous text and ids together.
@@ -194,7 +182,9 @@ class TelegramChannel:
             log.info("telegram: a file could not be fetched (%s)", type(exc).__name__)
             return None
 
-    async def deliver(self, external_id: str, replies: list[Reply]) -> None:
+    async def deliver(
+        self, external_id: str, replies: list[Reply], *, kind: str | None = None
+    ) -> None:
         try:
             await self._send(int(external_id), replies, push=True)
         except Forbidden as exc:
@@ -213,12 +203,16 @@ class TelegramChannel:
     ) -> list[Message]:
         bot = self.app.bot
         limit: dict[str, Any] = {"rate_limit_args": PUSH} if push else {}
+        room = telegram_webhook.ride() if not push else None
         sent: list[Message] = []
-        for reply in replies:
+        for position, reply in enumerate(replies, 1):
             if isinstance(reply, Text):
                 chunks = split_text(reply.text, MessageLimit.MAX_TEXT_LENGTH)
-                for index, chunk in enumerate(chunks):
-                    markup = keyboard(reply) if index == len(chunks) - 1 else None
+                for index, chunk in enumerate(chunks, 1):
+                    markup = keyboard(reply) if index == len(chunks) else None
+                    last = position == len(replies) and index == len(chunks)
+                    if last and room and self._may_ride() and room.take(chat_id, chunk, markup):
+                        break  # the webhook's answer carries it
                     sent.append(
                         await bot.send_message(chat_id, chunk, reply_markup=markup, **limit)
                     )
@@ -235,6 +229,11 @@ class TelegramChannel:
             elif isinstance(reply, Forget):
                 await self._forget(chat_id, reply.refs)
         return sent
+
+    def _may_ride(self) -> bool:
+        """Whether a message may ride in the webhook's answer, where a refusal goes unseen:
+        not while Telegram's flood control has spoken recently."""
+        return not self.limiter.flooded(telegram_webhook.RIDE_AFTER_FLOOD)
 
     async def _forget(self, chat_id: int, refs: tuple[str, ...]) -> None:
         """Delete the member's messages that carried anonymous text (Telegram allows it

@@ -100,7 +100,9 @@ class WebChat:
     async def stop(self) -> None:
         return None
 
-    async def deliver(self, external_id: str, replies: list[Reply]) -> None:
+    async def deliver(
+        self, external_id: str, replies: list[Reply], *, kind: str | None = None
+    ) -> None:
         async def store(session: Any) -> None:
             query = select(ChannelIdentity.id).where(
                 ChannelIdentity.channel == CHANNEL, ChannelIdentity.external_id == external_id

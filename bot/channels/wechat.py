@@ -175,7 +175,7 @@ class WeChatChannel(WxChannel):
     # Sending: the customer-service API, templates when the window is closed
 
     async def deliver(
-        self, external_id: str, replies: list[Reply], kind: str | None = None
+        self, external_id: str, replies: list[Reply], *, kind: str | None = None
     ) -> None:
         try:
             await self.send(external_id, replies, push=True)

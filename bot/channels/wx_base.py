@@ -136,7 +136,7 @@ class WxChannel:
             log.warning("%s: a reply was not sent (%s)", self.name, _reason(exc))
 
     async def deliver(
-        self, external_id: str, replies: list[Reply], kind: str | None = None
+        self, external_id: str, replies: list[Reply], *, kind: str | None = None
     ) -> None:
         """A push from the outbox (``kind`` is the outbox row's: see the Official Account)."""
         try:

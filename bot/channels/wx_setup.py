@@ -69,15 +69,13 @@ def wechat_config(settings: Settings) -> WeChatConfig | None:
     _require("WECHAT", values)
     if key:
         _check_key("MASSLINE_WECHAT_AES_KEY", key)
-    # Proposed setting MASSLINE_WECHAT_TEMPLATES (a JSON object); absent until it exists.
-    templates: Mapping[str, str] = getattr(settings, "wechat_templates", None) or {}
     return WeChatConfig(
         app_id=str(values["APP_ID"]),
         app_secret=str(values["APP_SECRET"]),
         token=str(values["TOKEN"]),
         aes_key=key,
         api_url=settings.wechat_api_url,
-        templates=dict(templates),
+        templates=dict(settings.wechat_templates),
     )
 
 

@@ -20,6 +20,7 @@ from aiohttp import web
 from bot.console import (
     routes_audit,
     routes_auth,
+    routes_broadcasts,
     routes_bulletins,
     routes_dashboard,
     routes_deadlines,
@@ -31,6 +32,7 @@ from bot.console import (
     routes_orgs,
     routes_session_form,
     routes_study,
+    routes_survey_builder,
     routes_surveys,
 )
 from bot.console.auth import COOKIE, LANG_COOKIE, PRE_COOKIE, same_token
@@ -54,8 +56,10 @@ MODULES = (
     routes_session_form,  # /sessions/new before /sessions/{id}
     routes_study,
     routes_deadlines,
+    routes_survey_builder,  # /surveys/new, and a draft's pages
     routes_surveys,
     routes_orgs,
+    routes_broadcasts,
     routes_bulletins,
     routes_audit,
 )

@@ -1,6 +1,7 @@
 """The organization tree (with member counts), a child organization created by the office,
-and an organization's page: its stage calendar and its settings, which its own office
-may change, each field checked and nothing written while anything is wrong."""
+and an organization's page: its stage calendar and its settings, which its office — or
+the office of an organization above it — may change, each field checked and nothing
+written while anything is wrong."""
 
 from __future__ import annotations
 
@@ -55,13 +56,14 @@ async def _org_page(
 ) -> web.Response:
     async def read(db: Repos) -> dict[str, Any] | None:
         org = await db.orgs.get(int(page.match("id")))
-        if org is None or not page.me.sees(org.id):
+        office = org is not None and await _manages(page, db, org)
+        if org is None or not (office or page.me.sees(org.id)):
             return None
         periods = await db.orgs.stages(org.id or 0)
         inherited = None
         if not periods:
             inherited = await db.orgs.current_stage(org.id or 0, page.today())
-        return {"org": org, "periods": periods, "inherited": inherited,
+        return {"org": org, "periods": periods, "inherited": inherited, "office": office,
                 "parent": await db.orgs.get(org.parent_id) if org.parent_id else None,
                 "members": await db.members.count_in_org(org.id or 0)}  # fmt: skip
 
@@ -73,8 +75,7 @@ async def _org_page(
     return page.render(
         "org.html", status=status, stages=stages or Form(ops.stage_values(periods)),
         settings=settings or Form(ops.setting_values(org)), bounds=ops.BOUNDS,
-        office=page.me.is_admin and page.me.member.org_id == org.id, all_stages=tuple(Stage),
-        **found,
+        all_stages=tuple(Stage), **found,
     )  # fmt: skip
 
 
@@ -83,9 +84,16 @@ async def org_page(page: Page) -> web.StreamResponse:
     return await _org_page(page)
 
 
+async def _manages(page: Page, db: Repos, org: Organization) -> bool:
+    """An office manages its organization and those below it: a child it has just created
+    has no office of its own to set its stage calendar."""
+    me = page.me
+    return me.is_admin and org.id in await db.orgs.subtree_ids(me.member.org_id)
+
+
 async def _own(page: Page, db: Repos) -> Organization | None:
     org = await db.orgs.get(int(page.match("id")))
-    return org if org is not None and org.id == page.me.member.org_id else None
+    return org if org is not None and await _manages(page, db, org) else None
 
 
 @routes.post(ONE + "/stages", roles=ADMIN)

@@ -81,6 +81,8 @@ async def survey_page(page: Page) -> web.StreamResponse:
         if found is None:
             return None
         survey, ctx = found
+        if survey.status == SurveyStatus.draft:  # nothing to read yet: its preview
+            return {"draft": survey.id}
         office = page.me.is_admin and page.me.member.org_id == survey.org_id
         return {"results": await ops.results(ctx, survey), "phase": ops.status(ctx, survey),
                 "office": office, "org": ctx.org}  # fmt: skip
@@ -88,6 +90,8 @@ async def survey_page(page: Page) -> web.StreamResponse:
     found = await page.run(read)
     if found is None:
         return page.not_found()
+    if "draft" in found:
+        return page.redirect(f"{BASE}/{found['draft']}/preview")
     charts = {
         a.question.id: share_chart(f"{a.question.position}. {a.question.text}",
                                    [(s.label, s.count, s.percent) for s in a.shares])

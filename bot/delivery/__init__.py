@@ -1,10 +1,16 @@
 """Drains the outbox through the running channels, within each channel's limits (issue 4).
 
-- Pace: on each channel, never more than ``rate`` (MASSLINE_SEND_RATE) requests reach the
-  server in any second, spaced evenly; never two to one chat within a second (Telegram's
-  limit for a private chat), so the parts of a long message are spaced too. Both hold at
+- Pace: on each channel, never more than its rate (MASSLINE_SEND_RATE for Telegram,
+  MASSLINE_WECOM_SEND_RATE, MASSLINE_WECHAT_SEND_RATE) requests reach the server in any
+  second, spaced evenly; never two to one chat within a second (Telegram's limit for a
+  private chat; 2 s on WeCom), so the parts of a long message are spaced too. Both hold at
   the server whatever the jitter on the way (see pacing). The rate is per process: N
-  services on one database send up to N × rate.
+  services on one database send up to N × rate. A row that would queue long for a slow
+  channel goes back for a while, so that it never holds a faster channel's rows back.
+- Channels: a member's chosen channel (/channel) first, then the one they used last, then
+  the rest; one not configured here is passed over, one still starting is passed over too,
+  and a row with no other way backs off as on a fault rather than becoming unreachable.
+  The row's kind goes to the channel (the Official Account picks templates by it).
 - Flood: a channel's "retry after N" (Telegram's 429) pauses every push on that channel for
   N seconds, with no request at all meanwhile; then the same message is tried again.
 - Blocked (403): the chat account is marked unreachable at once and sent nothing more

@@ -9,13 +9,14 @@ import heapq
 import logging
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import partial
 
 from bot.channels.base import Blocked, Channel, RetryLater, Undeliverable
-from bot.delivery.pacing import LIMITS, Gate, GiveBack, Limits, Pace, Turns, split_parts
+from bot.delivery.pacing import LIMITS, Gate, GiveBack, Limits, Pace, Turns, parked, split_parts
 from bot.delivery.record import Outcome, backoff, book
+from bot.delivery.stored import FileCache, MissingFile
 from handlers.messages import Reply, from_json
 from storage.db import Database
 from storage.models import ChannelIdentity, OutboxMessage, OutboxStatus
@@ -37,12 +38,16 @@ class Deliverer:
         channels: Mapping[str, Channel],
         *,
         rate: float,
+        rates: Mapping[str, float] | None = None,
+        running: Callable[[str], bool] | None = None,
         in_flight: int = IN_FLIGHT,
         lease: float = LEASE,
     ) -> None:
         self.db, self.channels, self.rate = db, channels, rate
+        self.files = FileCache(db)
+        self.rates, self.running = dict(rates or {}), running or (lambda _name: True)
         self.in_flight, self.lease = in_flight, lease
-        self.prefetch = in_flight + math.ceil(rate * AHEAD)
+        self.prefetch = in_flight + math.ceil(max([rate, *self.rates.values()]) * AHEAD)
         self.paces: dict[str, Pace] = {}
         self.gates: dict[str, Gate] = {}
         self.turns = Turns()
@@ -108,7 +113,11 @@ class Deliverer:
 
     def _room(self) -> bool:
         # Claim when half the rows ahead are gone: most cycles only record, and stay short.
-        return self._claiming and len(self._held) - len(self._done) <= self.prefetch // 2
+        return self._claiming and self._ahead() <= self.prefetch // 2
+
+    def _ahead(self) -> int:  # claimed, unfinished, and not parked behind a slower channel
+        fastest = max([self.rate, *(self.rates.get(n, self.rate) for n in self.channels)])
+        return len(self._held) - len(self._done) - parked(self.paces.values(), fastest)
 
     def _renewals(self) -> list[int]:
         now, finished = time.monotonic(), {o.row_id for o in self._done}
@@ -117,7 +126,7 @@ class Deliverer:
     async def _cycle(self) -> bool:
         """Returns whether the outbox had nothing for us."""
         done, renew, room = list(self._done), self._renewals(), self._room()
-        limit = self.prefetch - len(self._held) + len(done) if room else 0
+        limit = self.prefetch - self._ahead() if room else 0
         if not done and not renew and not limit:
             return False
         skip = set(self._held) - {o.row_id for o in done}
@@ -161,12 +170,17 @@ class Deliverer:
 
     async def _deliver(self, row: OutboxMessage, ids: list[ChannelIdentity], out: Outcome) -> None:
         refused: list[int] = []
+        starting = False
         for identity in ids:
             if not self._usable(identity):
                 continue
+            if not self.running(identity.channel):  # the member's next channel, or wait
+                starting = True
+                continue
             out.channel = identity.channel
             try:
-                await self._send_row(identity, from_json(row.payload), out)
+                replies = await self.files.replies(from_json(row.payload))
+                await self._send_row(identity, replies, out, row.kind)
             except Blocked:
                 assert identity.id is not None
                 self._refused[identity.id] = utcnow()
@@ -175,7 +189,7 @@ class Deliverer:
                 continue
             except GiveBack as wait:
                 out.delay, out.counted = wait.delay, False
-            except Undeliverable as exc:
+            except (Undeliverable, MissingFile) as exc:
                 out.status, out.error = OutboxStatus.failed, str(exc)
             except Exception as exc:  # 5xx, timeouts, a lost answer: back off
                 log.warning("push via %s failed: %s", identity.channel, type(exc).__name__)
@@ -184,8 +198,12 @@ class Deliverer:
             else:
                 out.status = OutboxStatus.sent
             return
-        out.status, out.channel = OutboxStatus.unreachable, None
-        out.error = "blocked" if refused else "no reachable channel"
+        out.channel = None
+        if starting:  # only a channel still starting may reach them: back off, as on a fault
+            out.delay, out.error = backoff(row.attempts), "channel not running"
+        else:
+            out.status = OutboxStatus.unreachable
+            out.error = "blocked" if refused else "no reachable channel"
 
     def _usable(self, identity: ChannelIdentity) -> bool:
         if not identity.reachable or identity.channel not in self.channels:
@@ -194,29 +212,30 @@ class Deliverer:
         return refused is None or identity.last_seen_at > refused  # they wrote to us since
 
     async def _send_row(
-        self, identity: ChannelIdentity, replies: list[Reply], out: Outcome
+        self, identity: ChannelIdentity, replies: list[Reply], out: Outcome, kind: str
     ) -> None:
         name, chat = identity.channel, identity.external_id
         limits = LIMITS.get(name, Limits())
         if name not in self.gates:
-            self.gates[name], self.paces[name] = Gate(), Pace(self.rate)
+            self.gates[name], self.paces[name] = Gate(), Pace(self.rates.get(name, self.rate))
         gate, pace = self.gates[name], self.paces[name]
         for index, part in enumerate(split_parts(replies, limits.text_limit)):
             while True:
-                await self.turns.wait((name, chat), first=index == 0 and not out.slot)
+                first = index == 0 and not out.slot  # nothing of the row has gone out yet
+                await self.turns.wait((name, chat), first=first)
                 await gate.wait()
-                if not out.slot:  # only rows holding a slot queue for the pace
-                    await self._slots.acquire()
-                    out.slot = True
-                sent = await pace.wait() if limits.paced else None
+                sent = await pace.wait(hold=first) if limits.paced else None
                 try:
+                    if not out.slot:  # after the pace: a slower channel's queue holds no slot
+                        await self._slots.acquire()
+                        out.slot = True
                     if not self._usable(identity):
                         raise Blocked("refused a moment ago")  # by another row's request
                     if gate.paused or self.turns.busy((name, chat)):
                         continue  # a pause began, or another row took this chat's turn
                     self.turns.take((name, chat), limits.per_chat)
                     out.sent = True
-                    await self.channels[name].deliver(chat, [part])
+                    await self.channels[name].deliver(chat, [part], kind=kind)
                 except RetryLater as exc:
                     if str(exc) != FLOOD:
                         raise

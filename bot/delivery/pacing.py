@@ -13,6 +13,7 @@ import asyncio
 import math
 import time
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from handlers.messages import Reply, Text, split_text
@@ -20,6 +21,7 @@ from handlers.messages import Reply, Text, split_text
 PER_CHAT_INTERVAL = 1.0  # Telegram: about one message a second to one private chat
 CATCH_UP = 0.05  # seconds a late pace may make up for with quicker sends
 CHAT_HOLD = 1.5  # a row that would wait longer for its chat goes back instead of idling
+PACE_HOLD = 3.0  # … or for its channel's pace: a slow channel's rows make way for the others
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,12 @@ class Limits:
 
 
 # Channels not named here get the defaults; the web chat only writes to our own database.
-LIMITS = {"telegram": Limits(text_limit=4096), "webchat": Limits(paced=False, per_chat=0.0)}
+# WeCom drops, without an error, app messages beyond 30 a minute to one member: one in 2 s.
+LIMITS = {
+    "telegram": Limits(text_limit=4096),
+    "webchat": Limits(paced=False, per_chat=0.0),
+    "wecom": Limits(per_chat=2.0),
+}
 
 
 class Sent:
@@ -56,8 +63,23 @@ class Pace:
         self._recent: deque[Sent] = deque(maxlen=self.burst)
         self._next = 0.0
         self._lock = asyncio.Lock()
+        self.waiting = 0
 
-    async def wait(self) -> Sent:
+    def behind(self) -> float:
+        """About how long a request asking now would wait for its turn."""
+        return max(0.0, self._next - time.monotonic()) + self.waiting * self.interval
+
+    async def wait(self, *, hold: bool = False) -> Sent:
+        """With ``hold``, GiveBack rather than queue for longer than PACE_HOLD."""
+        if hold and (behind := self.behind()) > PACE_HOLD:
+            raise GiveBack(behind)
+        self.waiting += 1
+        try:
+            return await self._take()
+        finally:
+            self.waiting -= 1
+
+    async def _take(self) -> Sent:
         async with self._lock:
             while True:
                 ready = self._next
@@ -78,6 +100,12 @@ class Pace:
             base = self._next if now - self._next < CATCH_UP else now
             self._next = base + self.interval
             return sent
+
+
+def parked(paces: Iterable[Pace], fastest: float) -> int:
+    """Rows queued in a pace slower than the ``fastest`` rate: few (PACE_HOLD's worth each),
+    and not counted as rows claimed ahead, so that they never hold a faster channel back."""
+    return sum(p.waiting for p in paces if p.interval > 1.0 / fastest)
 
 
 class Gate:

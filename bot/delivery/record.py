@@ -69,21 +69,23 @@ async def claim(session: AsyncSession, limit: int, until: datetime, skip: set[in
     if not rows:
         return []
     await _set(session, [r.id for r in rows if r.id], not_before=until)
-    found: dict[int, list[tuple[ChannelIdentity, str | None]]] = {}
+    found: dict[int, list[tuple[ChannelIdentity, str | None, str | None]]] = {}
     accounts = (
-        select(ChannelIdentity, Member.last_channel)
+        select(ChannelIdentity, Member.push_channel, Member.last_channel)
         .join(Member, col(Member.id) == ChannelIdentity.member_id)
         .where(col(Member.id).in_({r.member_id for r in rows}))
         .order_by(col(ChannelIdentity.last_seen_at).desc())
     )
-    for identity, last in (await session.exec(accounts)).all():
-        found.setdefault(identity.member_id, []).append((identity, last))
+    for identity, chosen, last in (await session.exec(accounts)).all():
+        found.setdefault(identity.member_id, []).append((identity, chosen, last))
 
     def in_order(member_id: int) -> list[ChannelIdentity]:
-        """The channel the member used last first, then the rest by recent use."""
-        return [
-            pair[0] for pair in sorted(found.get(member_id, []), key=lambda f: f[0].channel != f[1])
-        ]
+        """The channel the member chose (/channel) first, then the one they used last,
+        then the rest by recent use: a chosen channel that is down or refuses falls back."""
+        ordered = sorted(
+            found.get(member_id, []), key=lambda f: (f[0].channel != f[1], f[0].channel != f[2])
+        )
+        return [account[0] for account in ordered]
 
     return [(row, in_order(row.member_id)) for row in rows]
 

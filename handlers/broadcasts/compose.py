@@ -27,6 +27,7 @@ from handlers.broadcasts.manage import progress_button, show_active
 from handlers.broadcasts.ops import create_broadcast, start_now
 from handlers.context import Context
 from handlers.feature import ADMINS
+from handlers.files import keep_attachment
 from handlers.messages import Button, rows
 from handlers.timeparse import TimeParseError
 from storage.models import Role
@@ -49,9 +50,16 @@ async def got_text(ctx: Context) -> None:
 
 async def _take_text(ctx: Context, words: str) -> None:
     words = words.strip()
+    if ctx.msg.attachments:
+        kept = await keep_attachment(ctx)
+        if kept is None:
+            return
+        ctx.dialogue.data["file"] = kept.id
+        if not words:
+            ctx.say("broadcasts.attachment_kept", limit=TEXT_LIMIT)
+            return
     if not words:
-        key = "broadcasts.text_only" if ctx.msg.attachments else "broadcasts.ask_text"
-        ctx.say(key, limit=TEXT_LIMIT)
+        ctx.say("broadcasts.ask_text", limit=TEXT_LIMIT)
     elif len(words) > TEXT_LIMIT:
         ctx.say("broadcasts.text_too_long", limit=TEXT_LIMIT, length=len(words))
     else:
@@ -158,6 +166,7 @@ async def _review(ctx: Context) -> None:
     ctx.say(
         "broadcasts.review",
         text=preview(data["text"], 300),
+        attached=ctx.t("broadcasts.with_file") if data.get("file") else "",
         audience=audience_label(ctx, data["roles"]),
         members=number(members),
         reachable=number(reachable),
@@ -182,7 +191,7 @@ async def confirm(ctx: Context) -> None:
             ctx.db, org_id=ctx.org.id, text=data["text"], roles=data["roles"],
             send_at=_first(ctx), now=ctx.now(), repeat=data.get("repeat"),
             until=date.fromisoformat(data["until"]) if data.get("until") else None,
-            sender_id=ctx.member.id, actor=f"member:{ctx.member.id}",
+            sender_id=ctx.member.id, actor=f"member:{ctx.member.id}", file_id=data.get("file"),
         )  # fmt: skip
     except OpError as problem:
         if problem.key == "broadcasts.at_past":

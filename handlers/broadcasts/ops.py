@@ -9,19 +9,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, func, select
 
 from handlers.admin_ops import OpError
 from handlers.broadcasts.common import REPEATS, STEP_DAYS, TEXT_LIMIT, audience_counts, roles_of
 from handlers.context import Context
-from handlers.messages import Text, to_json
+from handlers.messages import Stored, Text, to_json
 from handlers.schedule import org_zone
 from storage.models import Organization, OutboxMessage, OutboxStatus, Role
 from storage.repos import Repos
 from storage.study_models import Broadcast, BroadcastStatus, SchedulerRun
-from storage.types import utcnow
 
 KIND = "broadcast"
 SLACK = timedelta(minutes=1)  # "now" typed a moment ago is not in the past
@@ -39,6 +36,7 @@ async def create_broadcast(
     repeat: str | None = None,
     until: date | None = None,
     sender_id: int | None = None,
+    file_id: int | None = None,
     actor: str,
 ) -> Broadcast:
     """Check and store a broadcast; OpError (catalog key) when something is wrong."""
@@ -54,11 +52,14 @@ async def create_broadcast(
         raise OpError("broadcasts.at_past")
     if (repeat is None) != (until is None) or (repeat is not None and repeat not in REPEATS):
         raise OpError("broadcasts.repeat_wrong")
+    kept = await db.files.get(file_id) if file_id is not None else None
+    if file_id is not None and (kept is None or kept.org_id != org_id):
+        raise OpError("files.unavailable")
     if (await audience_counts(db, org_id, roles))[0] == 0:
         raise OpError("broadcasts.audience_empty")
     row = Broadcast(org_id=org_id, text=text, audience={"roles": roles} if roles else {},
                     send_at=send_at, repeat=repeat, repeat_until=until, sender_id=sender_id,
-                    created_at=now)  # fmt: skip
+                    file_id=file_id, created_at=now)  # fmt: skip
     db.session.add(row)
     await db.session.flush()
     await db.audit.record(actor, "broadcast.create", org_id=org_id, broadcast=row.id)
@@ -98,19 +99,25 @@ async def fan_out(ctx: Context, row: Broadcast, day: date, *, late: bool = False
     org = await ctx.db.orgs.get(row.org_id)
     members = await ctx.db.study.audience(row.org_id, {"roles": roles_of(row.audience)})
     texts: dict[str, list[dict[str, Any]]] = {}
+    attached = await _attachment(ctx.db, row)
     values = []
     for member in members:
         lang = member.language or ctx.services.default_language
         if lang not in texts:
-            texts[lang] = to_json([Text(_message(ctx, lang, row, org, late))])
+            texts[lang] = to_json([Text(_message(ctx, lang, row, org, late)), *attached])
         values.append({"member_id": member.id, "kind": KIND, "payload": texts[lang],
                        "dedupe_key": f"bc:{row.id}:{day.isoformat()}:{member.id}",
                        "batch": key(row.id, day)})  # fmt: skip
-    await enqueue_many(ctx.db, values)
+    await ctx.db.outbox.enqueue_many(values)
     row.status = BroadcastStatus.sending
     ctx.db.session.add(row)
     ctx.queued += len(values)
     return len(values)
+
+
+async def _attachment(db: Repos, row: Broadcast) -> list[Stored]:
+    kept = await db.files.get(row.file_id) if row.file_id is not None else None
+    return [Stored(row.file_id, kept.kind, kept.name)] if kept and row.file_id else []
 
 
 def _message(ctx: Context, lang: str, row: Broadcast, org: Organization | None, late: bool) -> str:
@@ -120,20 +127,6 @@ def _message(ctx: Context, lang: str, row: Broadcast, org: Organization | None, 
         when = row.send_at.astimezone(org_zone(org)).strftime("%H:%M")
         words += "\n" + ctx.services.catalog.text(lang, "broadcasts.late_note", when=when)
     return words
-
-
-async def enqueue_many(db: Repos, values: list[dict[str, Any]]) -> None:
-    """Many outbox rows in a few statements (OutboxRepo.enqueue writes one per statement,
-    which holds SQLite's write lock for seconds at ten thousand); duplicates are dropped."""
-    now = utcnow()
-    session = db.session
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    for start in range(0, len(values), 500):
-        chunk = [{**v, "status": OutboxStatus.queued, "attempts": 0, "not_before": now,
-                  "created_at": now} for v in values[start : start + 500]]  # fmt: skip
-        statement = insert(OutboxMessage).values(chunk)
-        await session.exec(statement.on_conflict_do_nothing(index_elements=["dedupe_key"]))  # type: ignore[call-overload]
 
 
 async def start_now(ctx: Context, row: Broadcast) -> int:

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 from handlers.context import Context
 from handlers.deadlines.common import feature, when
-from handlers.messages import Button, Text
+from handlers.messages import Button, Reply, Text
 from handlers.schedule import Due, FanOut, org_zone
+from storage.models import Member
 from storage.repos import Repos
 from storage.study_models import Deadline
 
@@ -20,8 +21,10 @@ MORNING = time(9, 0)
 async def deadline_reminders(db: Repos, start: datetime, end: datetime) -> list[Due]:
     found: list[Due] = []
     horizon = end + timedelta(days=max(BEFORE_DAYS) + 1)
-    for deadline in await db.study.deadlines_due_between(start, horizon):
-        zone = org_zone(await db.orgs.get(deadline.org_id))
+    deadlines = await db.study.deadlines_due_between(start, horizon)
+    orgs = await db.orgs.many({deadline.org_id for deadline in deadlines})
+    for deadline in deadlines:
+        zone = org_zone(orgs.get(deadline.org_id))
         for days in BEFORE_DAYS:
             moment = _morning(deadline.due_at, days, zone)
             if start < moment <= end and moment > deadline.created_at:
@@ -50,20 +53,17 @@ async def _remind(ctx: Context, deadline: Deadline, late: bool) -> int:
     handed = await ctx.db.study.submitted_members(deadline.id)  # type: ignore[arg-type]
     org = await ctx.db.orgs.get(deadline.org_id)
     ctx.org = org
-    sent = 0
+    pushes: list[tuple[Member, list[Reply]]] = []
+    written: dict[str | None, list[Reply]] = {}  # by language: the same words for thousands
     for member in members:
         if member.id in handed:
             continue
-        key = "deadlines.reminder_late" if late else "deadlines.reminder"
-        text = ctx.text_for(member, key, title=deadline.title, due=when(ctx, deadline.due_at))
-        button = Button(
-            ctx.text_for(member, "deadlines.submit_now"), feature.payload("sub", deadline.id)
-        )
-        await ctx.push(
-            member,
-            [Text(text, ((button,),))],
-            kind="deadline_reminder",
-            batch=f"deadline:{deadline.id}",
-        )
-        sent += 1
-    return sent
+        if member.language not in written:
+            key = "deadlines.reminder_late" if late else "deadlines.reminder"
+            text = ctx.text_for(member, key, title=deadline.title, due=when(ctx, deadline.due_at))
+            button = Button(
+                ctx.text_for(member, "deadlines.submit_now"), feature.payload("sub", deadline.id)
+            )
+            written[member.language] = [Text(text, ((button,),))]
+        pushes.append((member, written[member.language]))
+    return await ctx.push_many(pushes, kind="deadline_reminder", batch=f"deadline:{deadline.id}")

@@ -117,9 +117,11 @@ async def latest_published(ctx: Context, org_id: int) -> Bulletin | None:
 async def bulletin_dues(db: Repos, start: datetime, end: datetime) -> list[Due]:
     """Each organization with a ledger, on its bulletin day at nine in the morning."""
     query = select(RectificationItem.org_id).distinct()
+    org_ids = set((await db.session.exec(query)).all())
+    orgs = await db.orgs.many(org_ids)  # one query, not one per organization every tick
     found: list[Due] = []
-    for org_id in (await db.session.exec(query)).all():
-        org = await db.orgs.get(org_id)
+    for org_id in sorted(org_ids):
+        org = orgs.get(org_id)
         if org is None:
             continue
         zone = org_zone(org)

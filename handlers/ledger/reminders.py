@@ -19,11 +19,11 @@ MOMENTS = (("d7", -7), ("d1", -1), ("late", 1), ("escalate", 3))  # days from th
 
 async def item_reminders(db: Repos, start: datetime, end: datetime) -> list[Due]:
     found: list[Due] = []
-    last_day = (end + timedelta(days=8)).date()
-    for item in await db.ledger.open_with_deadline_before(last_day):
-        if item.deadline < (start - timedelta(days=4)).date():
-            continue
-        zone = org_zone(await db.orgs.get(item.org_id))
+    last_day, first_day = (end + timedelta(days=8)).date(), (start - timedelta(days=4)).date()
+    items = await db.ledger.open_with_deadline_before(last_day, since=first_day)
+    orgs = await db.orgs.many({item.org_id for item in items})
+    for item in items:
+        zone = org_zone(orgs.get(item.org_id))
         for name, offset in MOMENTS:
             moment = datetime.combine(item.deadline + timedelta(days=offset), MORNING, tzinfo=zone)
             if start < moment <= end and moment > item.created_at:

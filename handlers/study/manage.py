@@ -8,6 +8,7 @@ import re
 from handlers.admin_ops import OpError
 from handlers.context import Context
 from handlers.feature import ADMINS
+from handlers.files import file_link, keep_attachment
 from handlers.messages import Button, Text
 from handlers.study.common import clean_text, ended, feature, own_session
 from handlers.study.ops import clean_place, expected, tell_expected
@@ -104,6 +105,16 @@ async def readings(ctx: Context) -> None:
 
 @feature.step("readings", access=ADMINS)
 async def readings_text(ctx: Context) -> None:
+    if ctx.msg.attachments:
+        await _reading_file(ctx)
+        return
+    if clean_text(ctx.args).casefold() in DONE_WORDS:
+        session = await _changeable(ctx, str(ctx.dialogue.data.get("session", "")))
+        ctx.end()
+        if session is not None:
+            ctx.say("study.readings_saved", count=len(session.readings))
+            ctx.send(await session_card(ctx, session))
+        return
     lines = [clean_text(line) for line in ctx.args.splitlines() if clean_text(line)]
     if not lines:
         ctx.say("study.readings_text_only")
@@ -126,6 +137,28 @@ async def readings_text(ctx: Context) -> None:
     ctx.db.session.add(session)
     ctx.say("study.readings_saved", count=len(session.readings))
     ctx.send(await session_card(ctx, session))
+
+
+async def _reading_file(ctx: Context) -> None:
+    """A document or picture sent as a reading: kept by us, shown as a link that opens in
+    any app (and in the phone's calendar), titled by its caption or its name."""
+    session = await _changeable(ctx, str(ctx.dialogue.data.get("session", "")))
+    if session is None:
+        ctx.end()
+        return
+    if len(session.readings) >= READINGS_LIMIT:
+        ctx.say("study.readings_full", limit=READINGS_LIMIT, count=len(session.readings))
+        return
+    kept = await keep_attachment(ctx)
+    if kept is None:
+        return
+    title = clean_text(ctx.args)[:READING_LENGTH] or kept.name
+    session.readings = [*session.readings, {"title": title, "url": file_link(ctx, kept)}]
+    ctx.db.session.add(session)
+    ctx.say("study.reading_file_saved", count=len(session.readings))
+
+
+DONE_WORDS = ("完成", "done")
 
 
 def _reading(line: str) -> dict[str, str]:

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import functools
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from config.settings import SettingsError, load_settings
 from handlers.context import Context
-from handlers.messages import Text
+from handlers.messages import Reply, Text
 from handlers.schedule import Due
 from handlers.study.common import lang_of, member_buttons, session_lines, words, zone_of
-from storage.models import Organization
+from storage.models import Member, Organization
 from storage.repos import Repos
 from storage.study_models import SchedulerRun, StudySession
 
@@ -67,15 +68,26 @@ async def session_reminders(db: Repos, start: datetime, end: datetime) -> list[D
     """The scheduler's source: every reminder moment falling in [start, end]."""
     found: list[Due] = []
     fallback = _service_zone()
-    for session in await db.study.sessions_starting(start, end + LOOK_AHEAD):
-        org = await db.orgs.get(session.org_id)
+    sessions = await db.study.sessions_starting(start, end + LOOK_AHEAD)
+    orgs = await db.orgs.many({session.org_id for session in sessions})
+    warm = functools.partial(_warm, ids=frozenset(s.id for s in sessions if s.id is not None))
+    for session in sessions:
+        org = orgs.get(session.org_id)
         if org is None or session.id is None:
             continue
         for key, at in moments(session, org, _org_zone(org, fallback)):
             if start <= at <= end:
                 fan_out = functools.partial(_fan_out, key=key, session_id=session.id)
-                found.append(Due(key, at, fan_out))
+                found.append(Due(key, at, fan_out, warm))
     return found
+
+
+async def _warm(db: Repos, *, ids: frozenset[int]) -> list[Any]:
+    """The sessions and their organizations, read afresh in the fan-outs' transaction in
+    two queries: each fan-out then finds its own without asking the database."""
+    sessions = await db.study.study_sessions(ids)
+    orgs = await db.orgs.many({s.org_id for s in sessions})
+    return [*sessions, *orgs.values()]
 
 
 async def _fan_out(ctx: Context, late: bool, *, key: str, session_id: int) -> int:
@@ -98,26 +110,24 @@ async def remind(ctx: Context, session: StudySession, key: str, *, late: bool) -
     zone = zone_of(ctx, org)
     answers = {a.member_id: a for a in await ctx.db.study.attendance_for(session.id)}
     now = ctx.now()
-    queued = 0
+    pushes: list[tuple[Member, list[Reply]]] = []
+    written: dict[tuple[str, str | None], list[Reply]] = {}  # the same words for thousands
     for member in await ctx.db.study.audience(org.id or 0, session.audience):
         answer = answers.get(member.id or 0)
         if answer is not None and (answer.rsvp == "leave" or answer.checked_in_at is not None):
             continue
         lang = lang_of(ctx, member)
-        t = words(ctx, lang)
-        head = t("study.remind_eve" if key.endswith(":eve") else "study.remind_soon")
-        lines = [head, *session_lines(t, session, zone, lang)]
-        if late:
-            lines.append(t("study.remind_late"))
-        buttons = member_buttons(t, session, answer, now)
-        await ctx.push(
-            member,
-            [Text("\n".join(lines), buttons)],
-            kind=KIND,
-            dedupe_key=f"{key}:{member.id}",
-        )
-        queued += 1
-    return queued
+        shape = (lang, answer.rsvp if answer is not None else None)
+        if shape not in written:
+            t = words(ctx, lang)
+            head = t("study.remind_eve" if key.endswith(":eve") else "study.remind_soon")
+            lines = [head, *session_lines(t, session, zone, lang)]
+            if late:
+                lines.append(t("study.remind_late"))
+            buttons = member_buttons(t, session, answer, now)
+            written[shape] = [Text("\n".join(lines), buttons)]
+        pushes.append((member, written[shape]))
+    return await ctx.push_many(pushes, kind=KIND, dedupe=key)
 
 
 async def settle(ctx: Context, session: StudySession, *, announce: bool) -> int:

@@ -83,6 +83,8 @@ async def _ask(ctx: Context, survey: Survey) -> None:
     ]
     if question.kind == QuestionKind.multi:
         buttons.append(Button(ctx.t("surveys.multi_done"), feature.payload("md", at)))
+    elif not question.required:  # an optional choice or rating: one tap passes it
+        buttons.append(Button(ctx.t("surveys.skip"), feature.payload("sk", at)))
     if question.kind == QuestionKind.rating:
         head += "\n" + ctx.t("surveys.rating_scale")
     ctx.send(Text(head, rows(*buttons, per_row=4 if question.kind == QuestionKind.rating else 2)))
@@ -147,7 +149,10 @@ async def typed(ctx: Context) -> None:
     survey, question = found
     words = strip_format_characters(ctx.args.strip())
     if question.kind != QuestionKind.text:
-        ctx.say("surveys.use_buttons")
+        if words.casefold() in SKIP_WORDS and not question.required:
+            await _skip(ctx, survey, question)
+            return
+        ctx.say("surveys.required" if words.casefold() in SKIP_WORDS else "surveys.use_buttons")
         await _ask(ctx, survey)
         return
     if words.casefold() in SKIP_WORDS or not words:
@@ -159,6 +164,25 @@ async def typed(ctx: Context) -> None:
         ctx.say("surveys.text_too_long", limit=TEXT_LIMIT, length=len(words))
         return
     await _answer(ctx, survey, question, [], words)
+
+
+@feature.button("sk", access=MEMBERS)
+async def skip(ctx: Context) -> None:
+    found = await _current(ctx)
+    if found is None:
+        return
+    survey, question = found
+    at = param_id(ctx.params[0]) if ctx.params else -1
+    if at != ctx.dialogue.data["at"] or question.required:
+        ctx.say("error.stale_button" if at != ctx.dialogue.data["at"] else "surveys.required")
+        await _ask(ctx, survey)
+        return
+    await _skip(ctx, survey, question)
+
+
+async def _skip(ctx: Context, survey: Survey, question: SurveyQuestion) -> None:
+    ctx.dialogue.data.pop("picked", None)
+    await _answer(ctx, survey, question, [], "")
 
 
 async def _answer(

@@ -22,6 +22,8 @@ import json
 
 from aiohttp import ClientSession, web
 
+from tests.fakes.telegram_chaos import Chaos
+from tests.fakes.telegram_limits import RateLimit
 from tests.fakes.telegram_methods import BotApiMethods
 from tests.fakes.telegram_objects import (
     JSON,
@@ -56,10 +58,13 @@ class FakeTelegram(BotApiMethods, UpdatesMixin):
         self.updates: list[JSON] = []  # waiting for getUpdates, oldest first
         self.filtered: list[JSON] = []  # not wanted by allowed_updates, so never delivered
         self.webhook_log: list[tuple[int, int]] = []  # (update_id, HTTP status)
+        self.webhook_calls: list[tuple[str, int]] = []  # calls made from webhook answers
         self.files: dict[str, Upload] = {}
         self.callbacks: dict[str, JSON | None] = {}  # query id -> its answer, once answered
         self.calls: list[Call] = []
         self.faults: dict[str, list[Fault]] = {}
+        self.rate_limit: RateLimit | None = None  # limit_rate() sets Telegram's limits
+        self.chaos: Chaos | None = None  # unleash() sets random faults on sends
         self.url = ""
         self._file_seq = 0
         self._update_id = 310_000_000
@@ -125,6 +130,16 @@ class FakeTelegram(BotApiMethods, UpdatesMixin):
         """Queue faults for the next calls of ``method`` (each used once, in order)."""
         self.faults.setdefault(method.lower(), []).extend(faults)
 
+    def limit_rate(self, per_second: float, *, per_chat: float = 1.0) -> RateLimit:
+        """Answer sends beyond Telegram's limits with 429 from now on (telegram_limits)."""
+        self.rate_limit = RateLimit(per_second, per_chat=per_chat)
+        return self.rate_limit
+
+    def unleash(self, chaos: Chaos) -> Chaos:
+        """Random faults on every send from now on (telegram_chaos), after injected ones."""
+        self.chaos = chaos
+        return chaos
+
     def block(self, chat_id: int) -> None:
         """The person blocks the bot: every send to them is refused with 403 from now on."""
         self.blocked.add(chat_id)
@@ -182,10 +197,14 @@ class FakeTelegram(BotApiMethods, UpdatesMixin):
         call = Call(method, params)
         self.calls.append(call)
         fault = self._take_fault(method, params)
+        if fault is None and self.chaos is not None:
+            fault = self.chaos.draw(self, method, params)
         try:
             if fault is not None and fault.delay:
                 await asyncio.sleep(fault.delay)
             error = fault.error() if fault is not None else None
+            if error is None and self.rate_limit is not None:
+                error = self.rate_limit.check(method, params, call.at)
             if error is not None:
                 raise error
             result = await handler(params)

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import email
 import io
 import json
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl
 
 from aiohttp import ClientSession
 
@@ -33,6 +35,9 @@ class UpdatesMixin:
     updates: list[JSON]  # waiting for getUpdates, oldest first
     filtered: list[JSON]  # not wanted by allowed_updates, so never delivered
     webhook_log: list[tuple[int, int]]  # (update_id, HTTP status)
+    webhook_calls: list[tuple[str, int]]  # (method, HTTP status) of calls in webhook answers
+    token: str
+    url: str
     _update_id: int
     _poll_generation: int
     _closing: bool
@@ -63,8 +68,21 @@ class UpdatesMixin:
             headers[SECRET_HEADER] = secret
         body = io.BytesIO(update if isinstance(update, bytes) else json.dumps(update).encode())
         async with self._client.post(self.webhook["url"], data=body, headers=headers) as reply:
-            await reply.read()
-            return reply.status
+            answer = await reply.read()
+            status, kind = reply.status, reply.headers.get("Content-Type", "")
+        call = _call_in(answer, kind) if status == 200 else None
+        if call is not None:
+            await self._call_from_answer(call)
+        return status
+
+    async def _call_from_answer(self, call: dict[str, Any]) -> None:
+        """A method call the bot put in its answer to the webhook, made as Telegram makes
+        it: once, after the answer, its outcome told to nobody (``webhook_calls``)."""
+        assert self._client is not None
+        method = str(call.pop("method"))
+        url = f"{self.url}/bot{self.token}/{method}"
+        async with self._client.post(url, **call) as done:
+            self.webhook_calls.append((method, done.status))
 
     async def api_getupdates(self, p: JSON) -> list[JSON]:
         if self.webhook is not None:
@@ -142,6 +160,26 @@ class UpdatesMixin:
     async def _notify(self) -> None:
         async with self._changed:
             self._changed.notify_all()
+
+
+def _call_in(answer: bytes, content_type: str) -> dict[str, Any] | None:
+    """The method call in a webhook's answer, as JSON or a form (multipart or not), ready
+    to post: ``{"method": ..., "json": ...}`` or ``{"method": ..., "data": ...}``."""
+    kind = content_type.split(";", 1)[0].strip().lower()
+    if kind == "application/json" and answer.strip():
+        params = json.loads(answer)
+        fields = params if isinstance(params, dict) else {}
+        return {"method": fields.pop("method"), "json": fields} if "method" in fields else None
+    if kind == "multipart/form-data":
+        head = f"Content-Type: {content_type}\r\n\r\n".encode()
+        parts = email.message_from_bytes(head + answer).get_payload()
+        form = {str(part.get_param("name", header="content-disposition")):
+                part.get_payload(decode=True).decode() for part in parts}  # fmt: skip
+    elif kind == "application/x-www-form-urlencoded":
+        form = dict(parse_qsl(answer.decode()))
+    else:
+        return None
+    return {"method": form.pop("method"), "data": form} if "method" in form else None
 
 
 def _secret_ok(secret: str) -> bool:

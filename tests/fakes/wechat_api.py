@@ -37,10 +37,10 @@ class FakeWeChat(ApiMethods):
         self,
         *,
         corp_id: str = "ww5823bf96d3bd56c7",
-        corp_secret: str = "corp-secret-for-tests",  # noqa: S107
+        corp_secret: str = "corp-secret-for-tests",  # noqa: S107  (the fake's own)
         agent_id: int = 1000002,
         app_id: str = "wx0123456789abcdef",
-        app_secret: str = "app-secret-for-tests",  # noqa: S107
+        app_secret: str = "app-secret-for-tests",  # noqa: S107  (the fake's own)
         account: str = "gh_massline_test",
         token_life: int = 7200,
     ) -> None:
