@@ -105,6 +105,11 @@ async def _prepare(service: Service) -> tuple[int, int]:
 
 async def _answer_survey(user: FakeUser, marker: str) -> str:
     """Answer the survey, the free text carrying the marker; the bot's last answer."""
+    await user.fake.wait_for(  # the survey's push comes when it opens; read it first
+        lambda: any("请参加" in s.text for s in user.log.inbox), timeout=10,
+        what="the survey's push",
+    )  # fmt: skip
+    user.log.read = len(user.log.inbox)
     await user.say("测评")
     await user.expect_text("等你参加")
     await user.tap("参加:专题民主生活会满意度测评")
